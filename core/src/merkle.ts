@@ -1,0 +1,104 @@
+import { ColdtrailError, ErrorCode } from './errors.js';
+import { bytesToHex, hexToBytes, sha256 } from './hash.js';
+
+/**
+ * Merkle tree over record hashes, shaped as RFC 6962 §2.1 (Certificate Transparency): leaf = SHA-256(0x00 ||
+ * recordHash), node = SHA-256(0x01 || left || right), and a tree of n leaves splits at the largest power of two
+ * below n. The domain prefixes stop a leaf from being passed off as an inner node.
+ * Leaves are the 32-byte record hashes (hex in the API); the root of an empty tree is SHA-256("").
+ */
+function leafHash(h: Uint8Array): Uint8Array {
+  const b = new Uint8Array(33);
+  b[0] = 0;
+  b.set(h, 1);
+  return sha256(b);
+}
+
+function nodeHash(l: Uint8Array, r: Uint8Array): Uint8Array {
+  const b = new Uint8Array(65);
+  b[0] = 1;
+  b.set(l, 1);
+  b.set(r, 33);
+  return sha256(b);
+}
+
+function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function subtreeRoot(leaves: readonly Uint8Array[], lo: number, hi: number): Uint8Array {
+  const n = hi - lo;
+  if (n === 1) return leaves[lo] as Uint8Array;
+  const k = splitPoint(n);
+  return nodeHash(subtreeRoot(leaves, lo, lo + k), subtreeRoot(leaves, lo + k, hi));
+}
+
+function toLeaves(recordHashes: readonly string[]): Uint8Array[] {
+  return recordHashes.map((h) => leafHash(hexToBytes(h)));
+}
+
+export function merkleRoot(recordHashes: readonly string[]): string {
+  if (recordHashes.length === 0) return bytesToHex(sha256(new Uint8Array(0)));
+  const leaves = toLeaves(recordHashes);
+  return bytesToHex(subtreeRoot(leaves, 0, leaves.length));
+}
+
+/** Audit path for leaf `index` (RFC 6962 §2.1.1), nearest sibling first. */
+export function inclusionProof(recordHashes: readonly string[], index: number): string[] {
+  if (!Number.isInteger(index) || index < 0 || index >= recordHashes.length) {
+    throw new ColdtrailError(
+      ErrorCode.InvalidInput,
+      `leaf index ${index} outside a tree of ${recordHashes.length}`,
+    );
+  }
+  const leaves = toLeaves(recordHashes);
+  const path: string[] = [];
+  const walk = (m: number, lo: number, hi: number): void => {
+    const n = hi - lo;
+    if (n === 1) return;
+    const k = splitPoint(n);
+    if (m < k) {
+      walk(m, lo, lo + k);
+      path.push(bytesToHex(subtreeRoot(leaves, lo + k, hi)));
+    } else {
+      walk(m - k, lo + k, hi);
+      path.push(bytesToHex(subtreeRoot(leaves, lo, lo + k)));
+    }
+  };
+  walk(index, 0, leaves.length);
+  return path;
+}
+
+/** Verifies an audit path (RFC 9162 §2.1.3.2 algorithm) for a record hash at `index` in a tree of `size`. */
+export function verifyInclusion(
+  recordHash: string,
+  index: number,
+  size: number,
+  proof: readonly string[],
+  root: string,
+): boolean {
+  if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) return false;
+  let fn = index;
+  let sn = size - 1;
+  let r = leafHash(hexToBytes(recordHash));
+  for (const p of proof) {
+    if (sn === 0) return false;
+    const sib = hexToBytes(p);
+    if ((fn & 1) === 1 || fn === sn) {
+      r = nodeHash(sib, r);
+      if ((fn & 1) === 0) {
+        while ((fn & 1) === 0 && fn !== 0) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+      }
+    } else {
+      r = nodeHash(r, sib);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn === 0 && bytesToHex(r) === root;
+}

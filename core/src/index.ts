@@ -1,3 +1,4 @@
+export * from './ack.js';
 export * from './batch.js';
 export * from './canonical.js';
 export * from './clock.js';

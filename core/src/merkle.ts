@@ -1,5 +1,5 @@
 import { ColdtrailError, ErrorCode } from './errors.js';
-import { bytesToHex, hexToBytes, sha256 } from './hash.js';
+import { bytesToHex, hexToBytes, isHash, sha256 } from './hash.js';
 
 /**
  * Merkle tree over record hashes, shaped as RFC 6962 §2.1 (Certificate Transparency): leaf = SHA-256(0x00 ||
@@ -80,6 +80,7 @@ export function verifyInclusion(
   root: string,
 ): boolean {
   if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) return false;
+  if (!isHash(recordHash) || !isHash(root) || !proof.every(isHash)) return false;
   let fn = index;
   let sn = size - 1;
   let r = leafHash(hexToBytes(recordHash));

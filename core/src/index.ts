@@ -9,5 +9,6 @@ export * from './gs1.js';
 export * from './hash.js';
 export * from './keys.js';
 export * from './merkle.js';
+export * from './modbus-rtu.js';
 export * from './reading.js';
 export * from './topics.js';

@@ -1,0 +1,180 @@
+import {
+  buildReadInputRegistersRequest,
+  ColdtrailError,
+  ErrorCode,
+  FaultCode,
+  ModbusExceptionCode,
+  ProbeRegister,
+  parseReadInputRegistersResponse,
+  type ReadResponse,
+  type Sample,
+  toInt16,
+  Unit,
+} from '@coldtrail/core';
+import type { SensorSource } from '../sensor-source.js';
+import { type ModbusAddress, parseModbusAddress } from './modbus-address.js';
+import { SerialLine } from './serial-line.js';
+import type { BindingInterface } from './serial-types.js';
+
+export interface ModbusSourceDeps {
+  /** node-serialport binding; default: the native one for this OS, loaded on first use. */
+  binding?: BindingInterface;
+}
+
+/** Plausible ranges: the probe class measures -40..80 °C; outside the sensor limits a value is a fault. */
+export const TEMPERATURE_RANGE = { min: -55, max: 125 } as const;
+export const HUMIDITY_RANGE = { min: 0, max: 100 } as const;
+
+const EXCEPTION_NAMES: Record<number, string> = {
+  [ModbusExceptionCode.IllegalFunction]: 'illegal function',
+  [ModbusExceptionCode.IllegalDataAddress]: 'illegal data address',
+  [ModbusExceptionCode.IllegalDataValue]: 'illegal data value',
+  [ModbusExceptionCode.ServerDeviceFailure]: 'server device failure',
+};
+
+/** The native binding is a compiled module: imported only when a real port is opened (CONVENTIONS habit 3). */
+async function nativeBinding(): Promise<BindingInterface> {
+  try {
+    const { SerialPort } = await import('serialport');
+    return SerialPort.binding as BindingInterface;
+  } catch (err) {
+    throw new ColdtrailError(
+      ErrorCode.Unavailable,
+      `node-serialport's native binding failed to load (${(err as Error).message}); run \`npm rebuild @serialport/bindings-cpp\``,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * A temperature/humidity probe over Modbus RTU: each `read()` sends one 0x04 request (registers 0x0001-0x0002)
+ * and returns [temperature °C, humidity %RH], or one fault sample when the line or the probe misbehaves.
+ */
+export async function openModbusSource(address: string, deps: ModbusSourceDeps = {}): Promise<SensorSource> {
+  const config = parseModbusAddress(address);
+  const binding = deps.binding ?? (await nativeBinding());
+  return new ModbusSource(address, config, binding);
+}
+
+class ModbusSource implements SensorSource {
+  private readonly line: SerialLine;
+  private readonly request: Uint8Array;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    readonly address: string,
+    private readonly config: ModbusAddress,
+    binding: BindingInterface,
+  ) {
+    this.line = new SerialLine({
+      path: config.path,
+      baudRate: config.baudRate,
+      parity: config.parity,
+      binding,
+    });
+    this.request = buildReadInputRegistersRequest(config.unit, ProbeRegister.Temperature, 2);
+  }
+
+  /** Reads are serialised: a half-duplex RS-485 line carries one transaction at a time. */
+  read(signal?: AbortSignal): Promise<Sample[]> {
+    const next = this.queue.then(() => this.readOnce(signal));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.line.close();
+  }
+
+  private async readOnce(signal?: AbortSignal): Promise<Sample[]> {
+    if (this.closed) throw this.closedError();
+    const { unit, timeoutMs } = this.config;
+    const parse = (buf: Buffer) => {
+      const r = parseReadInputRegistersResponse(buf, unit, 2);
+      return r.status === 'incomplete' ? undefined : r;
+    };
+    const noise = (r: ReadResponse) => r.status === 'garbage';
+    const out = await this.line.exchange(this.request, parse, timeoutMs, signal, noise);
+    if (this.closed) throw this.closedError();
+    switch (out.status) {
+      case 'aborted':
+        return [];
+      case 'disconnected':
+        return [this.fault(FaultCode.Disconnected, out.message)];
+      case 'timeout':
+        return [
+          out.received > 0
+            ? this.fault(
+                FaultCode.Garbage,
+                `truncated reply: ${out.received} bytes, then silence for ${timeoutMs} ms`,
+              )
+            : this.fault(FaultCode.Timeout, `no reply from unit ${unit} within ${timeoutMs} ms`),
+        ];
+      case 'reply':
+        return this.samples(out.reply);
+      default:
+        return out satisfies never;
+    }
+  }
+
+  private samples(r: Exclude<ReadResponse, { status: 'incomplete' }>): Sample[] {
+    switch (r.status) {
+      case 'crc':
+        return [this.fault(FaultCode.Crc, `reply with a bad CRC (${r.length} bytes)`)];
+      case 'garbage':
+        return [this.fault(FaultCode.Garbage, `not a reply to the request: ${r.reason}`)];
+      case 'exception': {
+        const name = EXCEPTION_NAMES[r.code] ?? 'unknown exception';
+        return [
+          this.fault(
+            FaultCode.ModbusException,
+            `exception 0x${r.code.toString(16).padStart(2, '0')} (${name})`,
+          ),
+        ];
+      }
+      case 'ok':
+        return this.values(r.registers);
+      default:
+        return r satisfies never;
+    }
+  }
+
+  /** Temperature is int16 in 0.1 °C, humidity uint16 in 0.1 %RH; each is checked on its own. */
+  private values([tWord = 0, hWord = 0]: number[]): Sample[] {
+    const sensor = this.config.sensor;
+    const temperature = toInt16(tWord) / 10;
+    const humidity = hWord / 10;
+    const out: Sample[] = [];
+    if (temperature < TEMPERATURE_RANGE.min || temperature > TEMPERATURE_RANGE.max) {
+      out.push(
+        this.fault(
+          FaultCode.OutOfRange,
+          `temperature ${temperature} °C outside ${TEMPERATURE_RANGE.min}..${TEMPERATURE_RANGE.max}`,
+        ),
+      );
+    } else {
+      out.push({ sensor, kind: 'temperature', value: temperature, unit: Unit.Celsius });
+    }
+    if (humidity < HUMIDITY_RANGE.min || humidity > HUMIDITY_RANGE.max) {
+      out.push(
+        this.fault(
+          FaultCode.OutOfRange,
+          `humidity ${humidity} %RH outside ${HUMIDITY_RANGE.min}..${HUMIDITY_RANGE.max}`,
+        ),
+      );
+    } else {
+      out.push({ sensor, kind: 'humidity', value: humidity, unit: Unit.Percent });
+    }
+    return out;
+  }
+
+  private fault(fault: FaultCode, message: string): Sample {
+    return { sensor: this.config.sensor, kind: 'fault', fault, message: `${this.address}: ${message}` };
+  }
+
+  private closedError(): ColdtrailError {
+    return new ColdtrailError(ErrorCode.Unavailable, `sensor source ${this.address} is closed`);
+  }
+}

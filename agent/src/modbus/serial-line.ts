@@ -1,0 +1,144 @@
+import { SerialPortStream } from '@serialport/stream';
+import type { BindingInterface } from './serial-types.js';
+
+export interface SerialLineOptions {
+  path: string;
+  baudRate: number;
+  parity: 'none' | 'even' | 'odd';
+  binding: BindingInterface;
+}
+
+/** How one request/reply exchange ended. `reply` is whatever `parse` recognised. */
+export type Exchange<R> =
+  | { status: 'reply'; reply: R }
+  /** Nothing complete within the timeout; `received` bytes of an unfinished reply had arrived. */
+  | { status: 'timeout'; received: number }
+  | { status: 'disconnected'; message: string }
+  | { status: 'aborted' };
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * After bytes that are no reply, wait until the line has been quiet this long before the exchange ends, so the
+ * rest of the burst cannot prefix the next reply. Modbus RTU ends frames after 3.5 character times (about
+ * 4 ms at 9600 baud, Serial Line V1.02 §2.5.1.1); PTYs and USB adapters deliver in bursts, hence the margin.
+ */
+export const QUIET_MS = 20;
+
+/**
+ * One serial port used master-style: write a request, collect bytes until `parse` recognises a reply. Opens the
+ * port on demand, so a port that vanished (USB adapter pulled, PTY gone) is reopened by the next exchange.
+ * Never throws for line trouble: every failure is an `Exchange` status.
+ */
+export class SerialLine {
+  private port: SerialPortStream | undefined;
+  private rx: Buffer = EMPTY;
+  private downReason = 'port closed';
+  private onChange: (() => void) | undefined;
+
+  constructor(private readonly opts: SerialLineOptions) {}
+
+  async exchange<R>(
+    request: Uint8Array,
+    parse: (received: Buffer) => R | undefined,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    /** True for a reply that is really line noise: the exchange then ends only once the line is quiet. */
+    isNoise: (reply: R) => boolean = () => false,
+  ): Promise<Exchange<R>> {
+    if (signal?.aborted) return { status: 'aborted' };
+    let port: SerialPortStream;
+    try {
+      port = await this.ensureOpen();
+    } catch (err) {
+      return { status: 'disconnected', message: `cannot open ${this.opts.path}: ${(err as Error).message}` };
+    }
+    // Bytes left from a late reply or line noise belong to no request: drop them before asking again.
+    this.rx = EMPTY;
+    return new Promise((resolve) => {
+      let done = false;
+      let noise: R | undefined;
+      let quiet: NodeJS.Timeout | undefined;
+      const finish = (outcome: Exchange<R>) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        clearTimeout(quiet);
+        signal?.removeEventListener('abort', onAbort);
+        if (this.onChange === check) this.onChange = undefined;
+        resolve(outcome);
+      };
+      const check = () => {
+        if (this.port !== port) return finish({ status: 'disconnected', message: this.downReason });
+        if (noise !== undefined) {
+          // Resynchronise: drop the rest of the burst until the line falls quiet.
+          const reply = noise;
+          this.rx = EMPTY;
+          clearTimeout(quiet);
+          quiet = setTimeout(() => finish({ status: 'reply', reply }), QUIET_MS);
+          return;
+        }
+        const reply = parse(this.rx);
+        if (reply === undefined) return;
+        // Whatever follows a reply belongs to no request: dropped here and again before the next request.
+        this.rx = EMPTY;
+        if (!isNoise(reply)) return finish({ status: 'reply', reply });
+        noise = reply;
+        check();
+      };
+      const onAbort = () => finish({ status: 'aborted' });
+      const timer = setTimeout(() => {
+        const received = this.rx.length;
+        this.rx = EMPTY;
+        finish(noise !== undefined ? { status: 'reply', reply: noise } : { status: 'timeout', received });
+      }, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.onChange = check;
+      port.write(Buffer.from(request), (err) => {
+        if (err)
+          finish({ status: 'disconnected', message: `write to ${this.opts.path} failed: ${err.message}` });
+      });
+    });
+  }
+
+  /** Idempotent. */
+  async close(): Promise<void> {
+    const port = this.port;
+    this.port = undefined;
+    this.downReason = 'source closed';
+    this.onChange?.();
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+
+  private async ensureOpen(): Promise<SerialPortStream> {
+    if (this.port?.isOpen) return this.port;
+    this.port = undefined;
+    const { path, baudRate, parity, binding } = this.opts;
+    const port = new SerialPortStream({
+      binding,
+      path,
+      baudRate,
+      parity,
+      dataBits: 8,
+      stopBits: 1,
+      autoOpen: false,
+    });
+    // Errors also reach the write callback or the 'close' event; without a listener they would crash the agent.
+    port.on('error', () => {});
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    port.on('data', (chunk: Buffer) => {
+      if (this.port !== port) return;
+      this.rx = this.rx.length === 0 ? chunk : Buffer.concat([this.rx, chunk]);
+      this.onChange?.();
+    });
+    // node-serialport closes the stream with `disconnected: true` when the device goes away.
+    port.on('close', (err: Error | null) => {
+      if (this.port !== port) return;
+      this.port = undefined;
+      this.downReason = err ? `${path} disconnected: ${err.message}` : `${path} closed`;
+      this.onChange?.();
+    });
+    this.port = port;
+    return port;
+  }
+}

@@ -1,0 +1,35 @@
+import { ColdtrailError, ErrorCode } from '@coldtrail/core';
+import { type ModbusSourceDeps, openModbusSource } from './modbus/modbus-source.js';
+import type { SensorSource } from './sensor-source.js';
+
+/** What adapters may need from the outside world; each adapter takes the part it uses. */
+export interface OpenSourceDeps extends ModbusSourceDeps {}
+
+/** Address schemes of DESIGN §2.1; only those with an adapter open, the rest say so. */
+const PLANNED = ['nmea:', 'w1:', 'gpio:'];
+
+/**
+ * Opens the sensor source an address URL names, choosing the adapter by scheme:
+ * `modbus:///dev/ttyUSB0?baud=9600&unit=1[&timeout=ms][&sensor=name][&parity=none|even|odd]`.
+ * Throws INVALID_CONFIG for an address no adapter can open.
+ */
+export async function openSource(address: string, deps: OpenSourceDeps = {}): Promise<SensorSource> {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(address)?.[1]?.toLowerCase();
+  switch (scheme === undefined ? undefined : `${scheme}:`) {
+    case 'modbus:':
+      return openModbusSource(address, deps);
+    case undefined:
+      throw new ColdtrailError(
+        ErrorCode.InvalidConfig,
+        `sensor address "${address}" has no scheme; write e.g. modbus:///dev/ttyUSB0?baud=9600&unit=1`,
+      );
+    default: {
+      const planned = PLANNED.includes(`${scheme}:`);
+      throw new ColdtrailError(
+        ErrorCode.InvalidConfig,
+        `sensor address "${address}": ${scheme}: sources are ${planned ? 'not supported yet' : 'unknown'}; ` +
+          'supported: modbus:',
+      );
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ColdtrailError, ErrorCode } from '@coldtrail/core';
+import type { SerialPair } from './serial-pair.js';
+import type { BindingInterface } from './serial-types.js';
+import { socatMissingError } from './socat.js';
+
+export interface PtyPairOptions {
+  /**
+   * Directory for the two stable link paths (`device`, `host`). Give the same directory again to lay a new
+   * pair at the same paths (a reconnect). Default: a new temp dir, removed on close.
+   */
+  dir?: string;
+  /** How long to wait for socat to set the pair up. Default 5000 ms. */
+  startTimeoutMs?: number;
+  /** The socat executable. Default `socat` from PATH. */
+  command?: string;
+}
+
+/** node-serialport's native binding for this OS, loaded only when a real port is needed. */
+export async function osSerialBinding(): Promise<BindingInterface> {
+  const { SerialPort } = await import('serialport');
+  return SerialPort.binding as BindingInterface;
+}
+
+/**
+ * Two connected pseudo-terminals made by `socat -d -d pty,raw,echo=0,link=A pty,raw,echo=0,link=B`, opened
+ * with node-serialport's native binding like any serial port. Throws UNAVAILABLE naming socat and its install
+ * command when socat is missing. When one end is closed socat exits, and the other end then closes with
+ * `disconnected: true` (as a pulled USB adapter does).
+ */
+export async function openPtyPair(options: PtyPairOptions = {}): Promise<SerialPair> {
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'coldtrail-pty-')));
+  const devicePath = join(dir, 'device');
+  const hostPath = join(dir, 'host');
+  const removeDir = () => (ownDir ? rm(dir, { recursive: true, force: true }) : Promise.resolve());
+  let child: ChildProcess;
+  try {
+    const binding = await osSerialBinding();
+    child = spawn(
+      options.command ?? 'socat',
+      ['-d', '-d', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${hostPath}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    await waitUntilReady(child, options.startTimeoutMs ?? 5000);
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+    let closing: Promise<void> | undefined;
+    return {
+      kind: 'pty',
+      devicePath,
+      hostPath,
+      binding,
+      close() {
+        closing ??= (async () => {
+          child.kill('SIGTERM');
+          await exited;
+          await removeDir();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await removeDir();
+    throw err;
+  }
+}
+
+/** socat -d -d logs "starting data transfer loop" once both PTYs and their links exist. */
+function waitUntilReady(child: ChildProcess, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(
+        new ColdtrailError(
+          ErrorCode.Unavailable,
+          `socat did not set up a PTY pair within ${timeoutMs} ms: ${log}`,
+        ),
+      );
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('starting data transfer loop')) done();
+    };
+    const onError = (err: NodeJS.ErrnoException) =>
+      fail(
+        err.code === 'ENOENT'
+          ? socatMissingError(err)
+          : new ColdtrailError(ErrorCode.Unavailable, `cannot run socat: ${err.message}`, { cause: err }),
+      );
+    const onExit = (code: number | null) =>
+      fail(
+        new ColdtrailError(
+          ErrorCode.Unavailable,
+          `socat exited (${code}) before the PTY pair was ready: ${log.trim()}`,
+        ),
+      );
+    function cleanup() {
+      clearTimeout(timer);
+      child.stderr?.off('data', onData);
+      child.off('error', onError);
+      child.off('exit', onExit);
+      // Keep draining stderr so socat never blocks on a full pipe.
+      child.stderr?.resume();
+    }
+    function done() {
+      cleanup();
+      resolve();
+    }
+    function fail(err: Error) {
+      cleanup();
+      reject(err);
+    }
+    child.stderr?.on('data', onData);
+    child.once('error', onError);
+    child.once('exit', onExit);
+  });
+}

@@ -1,0 +1,94 @@
+// Context must stay a value import: the decorator metadata (design:paramtypes) names the class, and the
+// contract SPI drops parameters of exactly that class. As a type-only import the metadata says Function.
+// biome-ignore lint/style/useImportType: needed at runtime by emitDecoratorMetadata
+import fabricContractApi, { Context, Contract } from 'fabric-contract-api';
+import { anchoredUpTo, anchorReadings, getAnchors } from './anchors.js';
+import { getDevice, registerDevice } from './devices.js';
+import { recordExcursion } from './excursions.js';
+import { queryProvenance } from './provenance.js';
+import { completeShipment, createShipment, getShipment, listShipments } from './shipments.js';
+import { stableJson } from './state.js';
+
+// fabric-contract-api is CommonJS and assigns its decorators with Object.assign, which Node's ESM loader cannot
+// see as named exports; Contract and Context are plain assignments and can be imported by name.
+const { Info, Returns, Transaction } = fabricContractApi;
+
+/**
+ * The coldtrail contract: the only place where ledger rules live (DESIGN §3). Real Fabric runs it as
+ * chaincode-as-a-service; the embedded ledger runs this same class through fabric-shim's contract SPI.
+ * Every argument is a string (composite inputs as one JSON object) and every result is JSON with sorted keys;
+ * a query for something absent answers `null`. Failures throw with a `CODE: message` text (see errors.ts).
+ * Parameter types are spelled out because the contract SPI reads them from decorator metadata.
+ */
+@Info({ title: 'coldtrail', description: 'Cold-chain custody, reading anchors and excursions' })
+export class ColdtrailContract extends Contract {
+  constructor() {
+    super('coldtrail');
+  }
+
+  @Transaction()
+  @Returns('string')
+  async RegisterDevice(ctx: Context, id: string, publicKey: string): Promise<string> {
+    return stableJson(await registerDevice(ctx, id, publicKey));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetDevice(ctx: Context, id: string): Promise<string> {
+    return stableJson((await getDevice(ctx, id)) ?? null);
+  }
+
+  @Transaction()
+  @Returns('string')
+  async CreateShipment(ctx: Context, shipment: string): Promise<string> {
+    return stableJson(await createShipment(ctx, shipment));
+  }
+
+  @Transaction()
+  @Returns('string')
+  async CompleteShipment(ctx: Context, sscc: string, toSeq: string): Promise<string> {
+    return stableJson(await completeShipment(ctx, sscc, toSeq));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetShipment(ctx: Context, sscc: string): Promise<string> {
+    return stableJson((await getShipment(ctx, sscc)) ?? null);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async ListShipments(ctx: Context): Promise<string> {
+    return stableJson(await listShipments(ctx));
+  }
+
+  @Transaction()
+  @Returns('string')
+  async AnchorReadings(ctx: Context, anchor: string): Promise<string> {
+    return stableJson(await anchorReadings(ctx, anchor));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async AnchoredUpTo(ctx: Context, device: string): Promise<string> {
+    return stableJson(await anchoredUpTo(ctx, device));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetAnchors(ctx: Context, device: string, fromSeq: string, toSeq: string): Promise<string> {
+    return stableJson(await getAnchors(ctx, device, fromSeq, toSeq));
+  }
+
+  @Transaction()
+  @Returns('string')
+  async RecordExcursion(ctx: Context, excursion: string): Promise<string> {
+    return stableJson(await recordExcursion(ctx, excursion));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async QueryProvenance(ctx: Context, sscc: string): Promise<string> {
+    return stableJson((await queryProvenance(ctx, sscc)) ?? null);
+  }
+}

@@ -1,0 +1,23 @@
+import type { Context } from 'fabric-contract-api';
+import { anchorsOverlapping } from './anchors.js';
+import { getDevice } from './devices.js';
+import type { DeviceEntry, ProvenanceView } from './entries.js';
+import { notFound } from './errors.js';
+import { listExcursions } from './excursions.js';
+import { getShipment, listCustody } from './shipments.js';
+
+/** Everything the ledger knows about one shipment, read in one query. Undefined for an unknown SSCC. */
+export async function queryProvenance(ctx: Context, ssccArg: string): Promise<ProvenanceView | undefined> {
+  const shipment = await getShipment(ctx, ssccArg);
+  if (!shipment) return undefined;
+  const device: DeviceEntry | undefined = await getDevice(ctx, shipment.device);
+  if (!device) notFound(`device ${shipment.device} of shipment ${shipment.sscc} is not registered`);
+  const toSeq = shipment.toSeq ?? Number.MAX_SAFE_INTEGER;
+  return {
+    shipment,
+    device,
+    custody: await listCustody(ctx, shipment.sscc),
+    anchors: await anchorsOverlapping(ctx, shipment.device, shipment.fromSeq, toSeq),
+    excursions: await listExcursions(ctx, shipment.sscc),
+  };
+}

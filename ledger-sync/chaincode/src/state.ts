@@ -1,0 +1,83 @@
+import type { Context } from 'fabric-contract-api';
+
+/**
+ * World-state helpers that keep every transaction deterministic on every peer: values are JSON with sorted
+ * keys (fabric-samples asset-transfer-basic does the same with sort-keys-recursive), the time is the
+ * transaction's own timestamp from the stub (never the peer's clock), and composite keys carry zero-padded
+ * numbers so their lexical order is numeric order.
+ */
+export const SEQ_WIDTH = 16; // Number.MAX_SAFE_INTEGER has 16 digits
+export const MILLIS_WIDTH = 15; // epoch milliseconds until the year 33658
+
+export function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
+    return out;
+  }
+  return value;
+}
+
+export function stableJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+export async function readJson<T>(ctx: Context, key: string): Promise<T | undefined> {
+  const bytes = await ctx.stub.getState(key);
+  if (!bytes || bytes.length === 0) return undefined;
+  return JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
+}
+
+export async function writeJson(ctx: Context, key: string, value: unknown): Promise<void> {
+  await ctx.stub.putState(key, Buffer.from(stableJson(value), 'utf8'));
+}
+
+/** All values under a partial composite key, in key order. */
+export async function listJson<T>(ctx: Context, objectType: string, attributes: string[]): Promise<T[]> {
+  const out: T[] = [];
+  for await (const kv of ctx.stub.getStateByPartialCompositeKey(objectType, attributes)) {
+    out.push(JSON.parse(Buffer.from(kv.value).toString('utf8')) as T);
+  }
+  return out;
+}
+
+export interface TxTime {
+  iso: string;
+  millis: number;
+}
+
+/** The transaction timestamp chosen by the client and signed into the proposal: the same on every endorser. */
+export function txTime(ctx: Context): TxTime {
+  const ts = ctx.stub.getTxTimestamp();
+  // `seconds` is a Long on a real peer; String() reads a Long and a plain number alike.
+  const seconds = Number(String(ts.seconds));
+  const millis = seconds * 1000 + Math.floor(ts.nanos / 1_000_000);
+  return { iso: new Date(millis).toISOString(), millis };
+}
+
+export function callerMsp(ctx: Context): string {
+  return ctx.clientIdentity.getMSPID();
+}
+
+/** The one chaincode event of a transaction (Fabric keeps only the last setEvent of a transaction). */
+export function emit(ctx: Context, name: string, payload: unknown): void {
+  ctx.stub.setEvent(name, Buffer.from(stableJson(payload), 'utf8'));
+}
+
+export const keys = {
+  device: (ctx: Context, id: string) => ctx.stub.createCompositeKey('device', [id]),
+  shipment: (ctx: Context, sscc: string) => ctx.stub.createCompositeKey('shipment', [sscc]),
+  /** One key per custody event: no shipment-wide list that every hand-over rewrites. */
+  custody: (ctx: Context, sscc: string, millis: number, txId: string) =>
+    ctx.stub.createCompositeKey('custody', [sscc, pad(millis, MILLIS_WIDTH), txId]),
+  anchor: (ctx: Context, device: string, fromSeq: number) =>
+    ctx.stub.createCompositeKey('anchor', [device, pad(fromSeq, SEQ_WIDTH)]),
+  anchorHead: (ctx: Context, device: string) => ctx.stub.createCompositeKey('anchorhead', [device]),
+  excursion: (ctx: Context, sscc: string, startMillis: number, rule: string, direction: string) =>
+    ctx.stub.createCompositeKey('excursion', [sscc, pad(startMillis, MILLIS_WIDTH), rule, direction]),
+};

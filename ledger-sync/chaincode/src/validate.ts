@@ -1,0 +1,132 @@
+import { invalid } from './errors.js';
+
+/**
+ * Argument validation. Every transaction argument arrives as a string from an untrusted client, so each one is
+ * parsed strictly here before it touches state: no coercion, no unknown fields, no silent defaults.
+ */
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+const SEQ_TEXT = /^[1-9][0-9]{0,15}$/;
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Device and profile ids: the same rule as core's `isIdentifier` (safe in MQTT topics and ledger keys). */
+export function identifier(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !ID.test(value)) {
+    invalid(`${name} must be an identifier (1-64 of A-Z a-z 0-9 . _ -, starting alphanumeric)`);
+  }
+  return value;
+}
+
+export function hex64(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !HEX64.test(value)) {
+    invalid(`${name} must be 64 lowercase hex characters`);
+  }
+  return value;
+}
+
+/** GS1 mod-10 check digit over the digits without the check digit (GS1 General Specifications §7.9.1). */
+function gs1CheckDigit(body: string): number {
+  let sum = 0;
+  for (let i = 0; i < body.length; i++) {
+    const d = body.charCodeAt(body.length - 1 - i) - 48;
+    sum += d * (i % 2 === 0 ? 3 : 1);
+  }
+  return (10 - (sum % 10)) % 10;
+}
+
+/** SSCC (GS1 AI 00): 18 digits, the last one the GS1 check digit. */
+export function sscc(value: unknown): string {
+  if (typeof value !== 'string' || !/^\d{18}$/.test(value)) {
+    invalid('sscc must be 18 digits (GS1 SSCC)');
+  }
+  if (gs1CheckDigit(value.slice(0, 17)) !== Number(value.slice(17))) {
+    invalid(`sscc ${value} has a wrong GS1 check digit`);
+  }
+  return value;
+}
+
+/** A sequence number (>= 1) given as a JSON number. */
+export function seq(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    invalid(`${name} must be an integer >= 1`);
+  }
+  return value;
+}
+
+/** A sequence number given as a plain transaction argument: decimal digits only, no sign, exponent or spaces. */
+export function seqArg(value: string, name: string): number {
+  const n = Number(value);
+  if (!SEQ_TEXT.test(value) || !Number.isSafeInteger(n)) invalid(`${name} must be a decimal integer >= 1`);
+  return n;
+}
+
+export function finite(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) invalid(`${name} must be a finite number`);
+  return value;
+}
+
+export function nonNegativeInteger(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    invalid(`${name} must be an integer >= 0`);
+  }
+  return value;
+}
+
+/** Free text (places, product names): 1-200 characters, no control characters. */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+export function text(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200 || hasControl(value)) {
+    invalid(`${name} must be 1-200 characters without control characters`);
+  }
+  return value;
+}
+
+/** UTC ISO-8601 with milliseconds, e.g. 2025-01-31T12:00:00.000Z; returns epoch milliseconds. */
+export function isoMillis(value: unknown, name: string): number {
+  const ms = typeof value === 'string' && ISO_MS.test(value) ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(ms) || ms < 0 || new Date(ms).toISOString() !== value) {
+    invalid(`${name} must be a UTC ISO-8601 time with milliseconds, e.g. 2025-01-31T12:00:00.000Z`);
+  }
+  return ms;
+}
+
+export function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: string): T {
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    invalid(`${name} must be one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+/** Parses a JSON object argument that must have exactly `fields` (no more, no fewer). */
+export function jsonObject(arg: string, name: string, fields: readonly string[]): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(arg);
+  } catch {
+    invalid(`${name} must be a JSON object`);
+  }
+  return exactObject(value, name, fields);
+}
+
+export function exactObject(
+  value: unknown,
+  name: string,
+  fields: readonly string[],
+): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    invalid(`${name} must be a JSON object`);
+  }
+  const o = value as Record<string, unknown>;
+  const extra = Object.keys(o).filter((k) => !fields.includes(k));
+  if (extra.length > 0) invalid(`${name} has unknown field(s): ${extra.join(', ')}`);
+  const missing = fields.filter((k) => !(k in o));
+  if (missing.length > 0) invalid(`${name} lacks field(s): ${missing.join(', ')}`);
+  return o;
+}

@@ -1,0 +1,6 @@
+export { chaincodeError } from './chaincode-error.js';
+export { type EmbeddedLedger, type EmbeddedLedgerOptions, openEmbeddedLedger } from './embedded-ledger.js';
+export { createLedgerClient } from './ledger-client.js';
+export { type LedgerPaths, resolveLedgerPaths } from './ledger-db.js';
+export { verifyLedger } from './verify-ledger.js';
+export { LedgerCheck, type LedgerProblem, type LedgerVerifyReport } from './verify-report.js';

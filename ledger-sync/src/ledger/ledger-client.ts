@@ -1,0 +1,117 @@
+import { ColdtrailError, canonicalJson, ErrorCode } from '@coldtrail/core';
+import type { z } from 'zod';
+import type { LedgerPort } from '../ledger-port.js';
+import type { AnchorEntry, ExcursionEntry, LedgerClient, ShipmentEntry } from '../ledger-types.js';
+import * as schema from './ledger-schemas.js';
+
+/**
+ * The typed face of the coldtrail contract over any LedgerPort (embedded or Fabric). Composite inputs go as
+ * one canonical JSON argument, numbers as decimal strings; every answer is parsed and checked against its
+ * schema, and answers that echo a request (the device registered, the window anchored) must echo it
+ * exactly. Refusals by the contract arrive from the port as ColdtrailErrors with the contract's code.
+ */
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function decode<S extends z.ZodType>(fn: string, bytes: Uint8Array, s: S): z.infer<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(bytes));
+  } catch {
+    throw new ColdtrailError(ErrorCode.InvalidInput, `the ledger's answer to ${fn} is not JSON`);
+  }
+  const parsed = s.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ColdtrailError(
+      ErrorCode.InvalidInput,
+      `the ledger's answer to ${fn} is malformed at ${issue?.path.join('.') || '(root)'}: ${issue?.message}; is the deployed chaincode the coldtrail contract of this version?`,
+    );
+  }
+  return parsed.data;
+}
+
+function expectEcho(fn: string, ok: boolean): void {
+  if (!ok) {
+    throw new ColdtrailError(
+      ErrorCode.InvalidInput,
+      `the ledger's answer to ${fn} does not match the request`,
+    );
+  }
+}
+
+const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
+
+export function createLedgerClient(port: LedgerPort): LedgerClient {
+  const submit = async <S extends z.ZodType>(fn: string, args: string[], s: S) =>
+    decode(fn, (await port.submit(fn, args)).result, s);
+  const evaluate = async <S extends z.ZodType>(fn: string, args: string[], s: S) =>
+    decode(fn, await port.evaluate(fn, args), s);
+
+  return {
+    async registerDevice(device) {
+      const entry = await submit('RegisterDevice', [device.id, device.publicKey], schema.deviceSchema);
+      expectEcho('RegisterDevice', entry.id === device.id && entry.publicKey === device.publicKey);
+      return entry;
+    },
+    async getDevice(id) {
+      const entry = await evaluate('GetDevice', [id], schema.deviceSchema.nullable());
+      if (entry) expectEcho('GetDevice', entry.id === id);
+      return entry ?? undefined;
+    },
+    async createShipment(s) {
+      const entry: ShipmentEntry = await submit('CreateShipment', [canonicalJson(s)], schema.shipmentSchema);
+      const { custodian, toSeq, status, createdAt, completedAt, ...given } = entry;
+      expectEcho('CreateShipment', same(given, s));
+      return entry;
+    },
+    async completeShipment(sscc, toSeq) {
+      const entry = await submit('CompleteShipment', [sscc, String(toSeq)], schema.shipmentSchema);
+      expectEcho(
+        'CompleteShipment',
+        entry.sscc === sscc && entry.toSeq === toSeq && entry.status === 'completed',
+      );
+      return entry;
+    },
+    async getShipment(sscc) {
+      const entry = await evaluate('GetShipment', [sscc], schema.shipmentSchema.nullable());
+      if (entry) expectEcho('GetShipment', entry.sscc === sscc);
+      return entry ?? undefined;
+    },
+    listShipments: () => evaluate('ListShipments', [], schema.shipmentSchema.array()),
+    async anchorReadings(a) {
+      const entry: AnchorEntry = await submit('AnchorReadings', [canonicalJson(a)], schema.anchorSchema);
+      const { anchoredAt, txId, ...given } = entry;
+      expectEcho('AnchorReadings', same(given, a));
+      return entry;
+    },
+    anchoredUpTo: (device) => evaluate('AnchoredUpTo', [device], schema.anchoredUpToSchema),
+    async anchors(device, fromSeq, toSeq) {
+      const list = await evaluate(
+        'GetAnchors',
+        [device, String(fromSeq), String(toSeq)],
+        schema.anchorSchema.array(),
+      );
+      expectEcho(
+        'GetAnchors',
+        list.every((a) => a.device === device && a.toSeq >= fromSeq && a.fromSeq <= toSeq),
+      );
+      return list;
+    },
+    async recordExcursion(e) {
+      const entry: ExcursionEntry = await submit(
+        'RecordExcursion',
+        [canonicalJson(e)],
+        schema.excursionSchema,
+      );
+      const { recordedAt, txId, ...given } = entry;
+      expectEcho('RecordExcursion', same(given, e));
+      return entry;
+    },
+    async provenance(sscc) {
+      const view = await evaluate('QueryProvenance', [sscc], schema.provenanceSchema.nullable());
+      if (view)
+        expectEcho('QueryProvenance', view.shipment.sscc === sscc && view.device.id === view.shipment.device);
+      return view ?? undefined;
+    },
+  };
+}

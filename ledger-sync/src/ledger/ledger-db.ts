@@ -1,0 +1,167 @@
+import { statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
+import { ColdtrailError, ErrorCode } from '@coldtrail/core';
+import Database from 'better-sqlite3';
+import type { Version } from './ledger-records.js';
+
+/**
+ * The embedded ledger's SQLite file. WAL with synchronous=FULL: a committed block survives power loss (with
+ * NORMAL a WAL commit may roll back on power failure; https://www.sqlite.org/pragma.html#pragma_synchronous),
+ * and `submit` resolves only after that commit. Keys are stored as BLOBs of their UTF-8 bytes so range scans
+ * order them bytewise, as Fabric's state database does; composite keys contain U+0000, which TEXT handles badly.
+ */
+export interface LedgerPaths {
+  /** Directory holding the database and the key directory. */
+  dir: string;
+  dbFile: string;
+  /** PEM identities: `node/` signs blocks, `msp/<MSPID>/` are the org clients. */
+  keysDir: string;
+}
+
+const DB_EXTENSIONS = new Set(['.sqlite', '.sqlite3', '.db']);
+
+/** `path` is a directory (`<dir>/ledger.sqlite` + `<dir>/ledger-keys/`) or a database file (`x.db` + `x-keys/`). */
+export function resolveLedgerPaths(path: string): LedgerPaths {
+  let isFile = DB_EXTENSIONS.has(extname(path).toLowerCase());
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    // Not there yet: decided by the extension.
+  }
+  const dbFile = isFile ? path : join(path, 'ledger.sqlite');
+  const base = dbFile.slice(0, dbFile.length - extname(dbFile).length);
+  return { dir: dirname(dbFile), dbFile, keysDir: `${base}-keys` };
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS blocks (
+  number INTEGER PRIMARY KEY,
+  prev_hash TEXT NOT NULL,
+  data_hash TEXT NOT NULL,
+  timestamp TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  signature TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS transactions (
+  tx_id TEXT PRIMARY KEY,
+  block_number INTEGER NOT NULL,
+  tx_index INTEGER NOT NULL,
+  envelope TEXT NOT NULL,
+  validation_code TEXT NOT NULL,
+  UNIQUE (block_number, tx_index)
+);
+CREATE TABLE IF NOT EXISTS state (
+  key BLOB PRIMARY KEY,
+  value BLOB NOT NULL,
+  block_number INTEGER NOT NULL,
+  tx_index INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history (
+  key BLOB NOT NULL,
+  block_number INTEGER NOT NULL,
+  tx_index INTEGER NOT NULL,
+  tx_id TEXT NOT NULL,
+  value BLOB,
+  PRIMARY KEY (key, block_number, tx_index)
+) WITHOUT ROWID;
+`;
+
+export async function openLedgerDb(paths: LedgerPaths): Promise<Database.Database> {
+  await mkdir(dirname(paths.dbFile), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(paths.dbFile);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+  } catch (err) {
+    throw new ColdtrailError(
+      ErrorCode.Unavailable,
+      `cannot open the ledger database ${paths.dbFile}: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
+  return db;
+}
+
+/** Opens an existing ledger database read-only (verification must not create or change anything). */
+export function openLedgerDbReadonly(paths: LedgerPaths): Database.Database {
+  try {
+    return new Database(paths.dbFile, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new ColdtrailError(
+      ErrorCode.NotFound,
+      `no ledger at ${paths.dbFile}: ${(err as Error).message}; check --data-dir`,
+      { cause: err },
+    );
+  }
+}
+
+export interface StateRow {
+  key: Buffer;
+  value: Buffer;
+  block_number: number;
+  tx_index: number;
+}
+
+export interface BlockRow {
+  number: number;
+  prev_hash: string;
+  data_hash: string;
+  timestamp: string;
+  hash: string;
+  signature: string;
+}
+
+export interface TxRow {
+  tx_id: string;
+  block_number: number;
+  tx_index: number;
+  envelope: string;
+  validation_code: string;
+}
+
+export function versionOf(row: { block_number: number; tx_index: number }): Version {
+  return { block: row.block_number, tx: row.tx_index };
+}
+
+type Stmt<P extends unknown[], R = unknown> = Database.Statement<P, R>;
+
+export interface LedgerStatements {
+  getState: Stmt<[Buffer], StateRow>;
+  rangeBounded: Stmt<[Buffer, Buffer], StateRow>;
+  rangeOpen: Stmt<[Buffer], StateRow>;
+  tip: Stmt<[], BlockRow>;
+  insertBlock: Stmt<[number, string, string, string, string, string]>;
+  insertTx: Stmt<[string, number, number, string, string]>;
+  putState: Stmt<[Buffer, Buffer, number, number]>;
+  deleteState: Stmt<[Buffer]>;
+  insertHistory: Stmt<[Buffer, number, number, string, Buffer | null]>;
+}
+
+/** Prepared once per connection (better-sqlite3 statements are bound to their database). */
+export function prepareStatements(db: Database.Database): LedgerStatements {
+  return {
+    getState: db.prepare<[Buffer], StateRow>('SELECT * FROM state WHERE key = ?'),
+    rangeBounded: db.prepare<[Buffer, Buffer], StateRow>(
+      'SELECT * FROM state WHERE key >= ? AND key < ? ORDER BY key',
+    ),
+    rangeOpen: db.prepare<[Buffer], StateRow>('SELECT * FROM state WHERE key >= ? ORDER BY key'),
+    tip: db.prepare<[], BlockRow>('SELECT * FROM blocks ORDER BY number DESC LIMIT 1'),
+    insertBlock: db.prepare<[number, string, string, string, string, string]>(
+      'INSERT INTO blocks (number, prev_hash, data_hash, timestamp, hash, signature) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    insertTx: db.prepare<[string, number, number, string, string]>(
+      'INSERT INTO transactions (tx_id, block_number, tx_index, envelope, validation_code) VALUES (?, ?, ?, ?, ?)',
+    ),
+    putState: db.prepare<[Buffer, Buffer, number, number]>(
+      'INSERT OR REPLACE INTO state (key, value, block_number, tx_index) VALUES (?, ?, ?, ?)',
+    ),
+    deleteState: db.prepare<[Buffer]>('DELETE FROM state WHERE key = ?'),
+    insertHistory: db.prepare<[Buffer, number, number, string, Buffer | null]>(
+      'INSERT INTO history (key, block_number, tx_index, tx_id, value) VALUES (?, ?, ?, ?, ?)',
+    ),
+  };
+}

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { ColdtrailError, ErrorCode } from '@coldtrail/core';
+import { chaincodeError } from './chaincode-error.js';
+import type { ContractRuntime } from './contract-runtime.js';
+import type { Identity } from './identities.js';
+import { computeTxId, type TxPayload } from './ledger-records.js';
+import { SimulationStub, type StateReader } from './simulation-stub.js';
+
+/**
+ * Endorsement, in Fabric's terms: run the contract against committed state as `org` and capture what it did
+ * (response, read/write set, event) as the payload of a transaction. Nothing is written here; a refusal by
+ * the contract ends the transaction before ordering, as a failed endorsement does on Fabric.
+ */
+export interface SimulationContext {
+  runtime: ContractRuntime;
+  reader: StateReader;
+  now: () => number;
+  channel: string;
+  peerMspId: string;
+}
+
+function checkCall(fn: unknown, args: unknown): void {
+  if (typeof fn !== 'string' || fn.length === 0) {
+    throw new ColdtrailError(ErrorCode.InvalidInput, 'transaction name must be a non-empty string');
+  }
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) {
+    throw new ColdtrailError(ErrorCode.InvalidInput, `arguments of ${fn} must be an array of strings`);
+  }
+}
+
+export async function simulateTransaction(
+  ctx: SimulationContext,
+  org: string,
+  identity: Identity,
+  fn: string,
+  args: readonly string[],
+): Promise<{ payload: TxPayload; result: Uint8Array }> {
+  checkCall(fn, args);
+  const nonce = randomBytes(24).toString('hex');
+  const creator = { mspid: org, certificate: identity.certificate };
+  const txId = computeTxId(nonce, creator);
+  const timestampMs = Math.floor(ctx.now());
+  const stub = new SimulationStub({
+    channel: ctx.channel,
+    txId,
+    nonce,
+    timestampMs,
+    creator,
+    fn,
+    args,
+    peerMspId: ctx.peerMspId,
+    reader: ctx.reader,
+  });
+  const response = await ctx.runtime.invoke(stub);
+  if (response.status !== 200) throw chaincodeError(fn, response.message, { txId });
+  const payload: TxPayload = {
+    channel: ctx.channel,
+    txId,
+    nonce,
+    timestamp: new Date(timestampMs).toISOString(),
+    creator,
+    fn,
+    args: [...args],
+    response: { status: response.status, payload: response.payload.toString('base64') },
+    rwset: stub.rwset(),
+    event: stub.chaincodeEvent(),
+  };
+  return { payload, result: new Uint8Array(response.payload) };
+}

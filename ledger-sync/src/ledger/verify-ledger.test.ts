@@ -1,0 +1,156 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCode, makeSscc } from '@coldtrail/core';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openEmbeddedLedger } from './embedded-ledger.js';
+import { createLedgerClient } from './ledger-client.js';
+import { verifyLedger } from './verify-ledger.js';
+
+// One ledger is built once; every test tampers with its own copy of the files at rest.
+const ORG = 'ColdtrailOrgMSP';
+const SSCC = makeSscc(0, '3761234', 7);
+let root: string;
+let pristine: string;
+let copy: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'coldtrail-verify-'));
+  pristine = join(root, 'pristine');
+  const ledger = await openEmbeddedLedger({ path: pristine });
+  const client = createLedgerClient(ledger.port(ORG));
+  await client.registerDevice({ id: 'probe-1', publicKey: 'ab'.repeat(32) });
+  await client.createShipment({
+    sscc: SSCC,
+    device: 'probe-1',
+    origin: 'Basel DC',
+    destination: 'Zurich pharmacy',
+    product: 'Vaccine X',
+    profile: { id: 'cold-2-8', lowerC: 2, upperC: 8, delayMinutes: 30, samplePeriodSeconds: 60 },
+    fromSeq: 1,
+  });
+  await client.anchorReadings({ device: 'probe-1', fromSeq: 1, toSeq: 5, root: 'c'.repeat(64), count: 5 });
+  await client.anchorReadings({ device: 'probe-1', fromSeq: 6, toSeq: 9, root: 'd'.repeat(64), count: 4 });
+  await client.completeShipment(SSCC, 9);
+  await ledger.close(); // blocks 0..4, one transaction each
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+let n = 0;
+beforeEach(async () => {
+  copy = join(root, `copy-${++n}`);
+  await cp(pristine, copy, { recursive: true });
+});
+
+function sql(statement: string, ...params: unknown[]): void {
+  const db = new Database(join(copy, 'ledger.sqlite'));
+  db.prepare(statement).run(...params);
+  db.close();
+}
+
+const anchorKey = (fromSeq: number) =>
+  Buffer.from(`\u0000anchor\u0000probe-1\u0000${String(fromSeq).padStart(16, '0')}\u0000`);
+
+describe('verifyLedger', () => {
+  it('passes an untouched copy', async () => {
+    expect(await verifyLedger(copy)).toEqual({ ok: true, blocks: 5, transactions: 5, problems: [] });
+  });
+
+  it('detects a changed anchor root in the state and names the anchoring block', async () => {
+    sql(
+      `UPDATE state SET value = CAST(replace(CAST(value AS TEXT), ?, ?) AS BLOB) WHERE key = ?`,
+      'd'.repeat(64),
+      'e'.repeat(64),
+      anchorKey(6),
+    );
+    const report = await verifyLedger(copy);
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]).toMatchObject({ block: 3, check: 'state' });
+    expect(report.problems[0]?.message).toMatch(
+      /state key anchor\/probe-1\/0000000000000006 differs .* block 3/,
+    );
+  });
+
+  it('detects a changed transaction record', async () => {
+    sql(
+      `UPDATE transactions SET envelope = replace(envelope, ?, ?) WHERE block_number = 2`,
+      '"count\\":5',
+      '"count\\":6',
+    );
+    const db = new Database(join(copy, 'ledger.sqlite'), { readonly: true });
+    const changed = db
+      .prepare(`SELECT envelope FROM transactions WHERE block_number = 2`)
+      .pluck()
+      .get() as string;
+    db.close();
+    expect(changed).toContain('count\\":6'); // the edit really happened
+    const report = await verifyLedger(copy);
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]).toMatchObject({ block: 2, check: 'data-hash' });
+    expect(report.problems.map((p) => p.check)).toContain('tx-signature');
+  });
+
+  it('detects a flipped validation code', async () => {
+    sql(`UPDATE transactions SET validation_code = 'MVCC_READ_CONFLICT' WHERE block_number = 1`);
+    const report = await verifyLedger(copy);
+    expect(report.problems[0]).toMatchObject({ block: 1, check: 'data-hash' });
+    expect(report.problems.map((p) => p.check)).toEqual(expect.arrayContaining(['tx-validation', 'state']));
+  });
+
+  it('detects a changed block record and names it', async () => {
+    sql(`UPDATE blocks SET timestamp = '2020-01-01T00:00:00.000Z' WHERE number = 3`);
+    const report = await verifyLedger(copy);
+    expect(report.ok).toBe(false);
+    expect(report.problems[0]).toMatchObject({ block: 3, check: 'block-hash' });
+    expect(report.problems[0]?.message).toMatch(/^block 3: its header hashes to/);
+  });
+
+  it('detects a re-hashed block by its broken signature and link', async () => {
+    const { blockHash } = await import('./ledger-records.js');
+    const db = new Database(join(copy, 'ledger.sqlite'));
+    const b = db.prepare('SELECT * FROM blocks WHERE number = 2').get() as Record<string, string & number>;
+    const header = {
+      number: 2,
+      prevHash: b.prev_hash,
+      dataHash: b.data_hash,
+      timestamp: '2020-01-01T00:00:00.000Z',
+    };
+    db.prepare('UPDATE blocks SET timestamp = ?, hash = ? WHERE number = 2').run(
+      header.timestamp,
+      blockHash(header),
+    );
+    db.close();
+    const report = await verifyLedger(copy);
+    expect(report.problems.map((p) => [p.block, p.check])).toEqual([
+      [2, 'block-signature'],
+      [3, 'block-link'],
+    ]);
+  });
+
+  it('detects a removed block and a removed state row', async () => {
+    sql('DELETE FROM blocks WHERE number = 1');
+    const report = await verifyLedger(copy);
+    expect(report.problems[0]).toMatchObject({ block: 1, check: 'tx-record' });
+    expect(report.problems.map((p) => p.check)).toEqual(expect.arrayContaining(['block-sequence']));
+
+    await rm(copy, { recursive: true });
+    await cp(pristine, copy, { recursive: true });
+    sql('DELETE FROM state WHERE key = ?', anchorKey(1));
+    expect((await verifyLedger(copy)).problems[0]).toMatchObject({ block: 2, check: 'state' });
+  });
+
+  it('reports a missing or foreign node certificate', async () => {
+    await writeFile(join(copy, 'ledger-keys', 'node', 'cert.pem'), 'garbage');
+    const report = await verifyLedger(copy);
+    expect(report.problems[0]).toMatchObject({ block: null, check: 'node-identity' });
+  });
+
+  it('refuses a path without a ledger', async () => {
+    await expect(verifyLedger(join(root, 'nothing-here'))).rejects.toMatchObject({
+      code: ErrorCode.NotFound,
+    });
+  });
+});

@@ -1,0 +1,40 @@
+import type { Clock } from '@coldtrail/core';
+import type { BatchCounts } from './batch-gate.js';
+import type { BrokerLog } from './broker-log.js';
+import type { DeviceDirectory, IngestPort } from './ports.js';
+import type { ServiceCredential } from './principal.js';
+
+/** What `start()` is given and what it returns. */
+export interface BrokerDeps {
+  directory: DeviceDirectory;
+  ingest: IngestPort;
+  /** Checks connect-token freshness; pass the shared simulated clock when devices run on one. */
+  clock?: Pick<Clock, 'now'>;
+  log?: BrokerLog;
+  /** Extra read-only principals (e.g. an observer subscribing to acks/status). */
+  serviceCredentials?: readonly ServiceCredential[];
+}
+
+export interface BrokerStats {
+  connectedClients: number;
+  connectsAccepted: number;
+  connectsRefused: number;
+  /** Publishes refused by the ACL or size limit (each closed its connection). */
+  publishesDenied: number;
+  /** Subscriptions answered with SUBACK 0x80. */
+  subscriptionsDenied: number;
+  /** Batches by ingest outcome; `failed` = the ingest rejected (no PUBACK). */
+  batches: BatchCounts;
+  /** Batches received whose ingest has not settled yet (queued behind the same device, or running). */
+  batchesInFlight: number;
+}
+
+export interface BrokerHandle {
+  host: string;
+  port: number;
+  /** e.g. `mqtt://127.0.0.1:41883`. */
+  url: string;
+  stats(): BrokerStats;
+  /** Stops accepting, lets admitted batches finish (so their PUBACKs go out), closes clients and the server. */
+  close(): Promise<void>;
+}

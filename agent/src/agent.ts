@@ -1,0 +1,256 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type Clock,
+  ColdtrailError,
+  ErrorCode,
+  type ReadingRecord,
+  type Sample,
+  type Signer,
+  systemClock,
+} from '@coldtrail/core';
+import { type AgentEvents, type AgentHandle, type AgentStats, wireEvents } from './agent-handle.js';
+import { Batcher } from './batcher.js';
+import { type AgentConfig, parseAgentConfig } from './config.js';
+import { loadOrCreateDeviceKey } from './device-key.js';
+import { errorMessage, type Log, stderrLog } from './log.js';
+import { openSource as defaultOpenSource, type OpenSourceDeps } from './open-source.js';
+import { Outbox } from './outbox.js';
+import { Publisher } from './publisher.js';
+import { runSampler } from './sampler.js';
+import type { SensorSource } from './sensor-source.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+/** File name of the outbox inside the data directory. */
+export const OUTBOX_FILE = 'outbox.sqlite';
+
+export interface AgentDeps {
+  /** Time source for sampling, timestamps and batch age; default the system clock. */
+  clock?: Clock;
+  /** Pre-opened sources (the caller keeps ownership and closes them); else `config.sources` are opened. */
+  sources?: SensorSource[];
+  openSource?: (address: string, deps?: OpenSourceDeps) => Promise<SensorSource>;
+  /** Passed to `openSource`, e.g. an in-process serial binding for simulations. */
+  sourceDeps?: OpenSourceDeps;
+  /** Device signer; default the key in `dataDir/device-key.pem` (created on first start). */
+  signer?: Signer;
+  /** Public key of `signer`, reported by the handle (known automatically for the default key). */
+  publicKey?: string;
+  /** Wall time for connect tokens (default Date.now); never the simulated clock, which may start anywhere. */
+  wallNow?: () => number;
+  log?: Log;
+}
+
+/** How often acknowledged records past the retention window are deleted (wall time). */
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * Starts the edge agent: sample every source on the clock, chain and store each cycle durably, batch and sign,
+ * publish over MQTT QoS 1 and apply the ingest's acks. Sensor and network trouble never crash it: faults are
+ * recorded, the connection is retried, and the outbox keeps everything until it is acknowledged.
+ */
+export async function start(config: AgentConfig, deps: AgentDeps = {}): Promise<AgentHandle> {
+  const cfg = parseAgentConfig(config);
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? stderrLog;
+  await mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
+  const key = deps.signer ? undefined : await loadOrCreateDeviceKey(cfg.dataDir);
+  const signer = deps.signer ?? key!.signer;
+  const publicKey = deps.publicKey ?? key?.publicKey;
+
+  const owned: SensorSource[] = [];
+  let sources = deps.sources;
+  if (!sources) {
+    if (cfg.sources.length === 0) {
+      throw new ColdtrailError(
+        ErrorCode.InvalidConfig,
+        'invalid agent config:\n  sources: name at least one sensor',
+      );
+    }
+  }
+  const outbox = Outbox.open(join(cfg.dataDir, OUTBOX_FILE), { device: cfg.device });
+  if (!sources) {
+    const open = deps.openSource ?? defaultOpenSource;
+    try {
+      for (const address of cfg.sources) owned.push(await open(address, deps.sourceDeps));
+    } catch (err) {
+      await Promise.allSettled(owned.map((s) => s.close()));
+      outbox.close();
+      throw err;
+    }
+    sources = owned;
+  }
+
+  const events = new TypedEmitter<AgentEvents>(log);
+  const stats: Omit<AgentStats, 'pendingRecords' | 'storedUpTo' | 'connected'> = {
+    recorded: 0,
+    faults: 0,
+    batches: 0,
+    acked: 0,
+    refused: 0,
+  };
+  const onRecords = (records: ReadingRecord[]) => {
+    for (const r of records) {
+      stats.recorded++;
+      if (r.kind === 'fault') stats.faults++;
+      events.emit('record', r);
+    }
+  };
+  const fail = (message: string) => (err: unknown) => {
+    log.error(message, { error: errorMessage(err) });
+    events.emit('error', err instanceof Error ? err : new Error(String(err)));
+  };
+
+  const publisher = new Publisher({
+    outbox,
+    url: cfg.mqttUrl,
+    org: cfg.org,
+    device: cfg.device,
+    clientId: cfg.clientId ?? cfg.device,
+    signer,
+    clock,
+    wallNow: deps.wallNow,
+    inflightWindow: cfg.inflightWindow,
+    resendTimeoutMs: cfg.resendTimeoutMs,
+    reconnectMinMs: cfg.reconnectMinMs,
+    reconnectMaxMs: cfg.reconnectMaxMs,
+    connectTimeoutMs: cfg.connectTimeoutMs,
+    keepaliveS: cfg.keepaliveS,
+    gapGraceMs: cfg.gapGraceMs,
+    log,
+  });
+  let draining = 0;
+  const batcher = new Batcher({
+    outbox,
+    signer,
+    clock,
+    maxRecords: cfg.batchMaxRecords,
+    maxAgeMs: cfg.batchMaxAgeMs,
+    onBatch: (b) => {
+      stats.batches++;
+      events.emit('batch', b);
+      publisher.kick();
+    },
+  });
+  const batch = (force = false) => batcher.run(force || draining > 0).catch(fail('could not cut a batch'));
+
+  let lastPrune = Number.NEGATIVE_INFINITY;
+  const prune = () => {
+    if (Date.now() - lastPrune < PRUNE_EVERY_MS) return;
+    lastPrune = Date.now();
+    try {
+      const n = outbox.prune(clock.now(), cfg.retentionMs);
+      if (n > 0) log.info('deleted acknowledged records past the retention window', { records: n });
+    } catch (err) {
+      fail('could not delete old records')(err);
+    }
+  };
+
+  wireEvents(publisher, events, stats, {
+    onRefusalFault: (r) => {
+      onRecords([r]);
+      void batch();
+    },
+    prune,
+  });
+  prune();
+
+  const stopSampler = new AbortController();
+  const sampling = runSampler({
+    clock,
+    periodMs: cfg.samplePeriodMs,
+    sources,
+    log,
+    signal: stopSampler.signal,
+    onSamples: async (samples: Sample[], ts: number) => {
+      onRecords(outbox.append(samples, ts));
+      await batch();
+    },
+  });
+  // Batches left over from a previous run (crash before batching) go out now.
+  void batch(true);
+
+  let closing: Promise<void> | undefined;
+  const stopSampling = async () => {
+    stopSampler.abort();
+    await sampling;
+    await batch(true);
+  };
+  const handle: AgentHandle = {
+    device: cfg.device,
+    publicKey,
+    on: (e, l) => {
+      events.on(e, l);
+      return handle;
+    },
+    off: (e, l) => {
+      events.off(e, l);
+      return handle;
+    },
+    once: (e, l) => {
+      events.once(e, l);
+      return handle;
+    },
+    nextSeq: () => outbox.nextSeq(),
+    stats: () => ({
+      ...stats,
+      pendingRecords: outbox.head().seq - outbox.storedUpTo(),
+      storedUpTo: outbox.storedUpTo(),
+      connected: publisher.connected,
+    }),
+    stopSampling,
+    drained: async (timeoutMs) => {
+      draining++;
+      try {
+        await batch(true);
+        await waitDrained(outbox, events, timeoutMs, () => publisher.connected);
+      } finally {
+        draining--;
+      }
+    },
+    close: () => {
+      closing ??= (async () => {
+        await stopSampling();
+        await publisher.close();
+        await Promise.allSettled(owned.map((s) => s.close()));
+        outbox.close();
+      })();
+      return closing;
+    },
+  };
+  return handle;
+}
+
+function waitDrained(
+  outbox: Outbox,
+  events: TypedEmitter<AgentEvents>,
+  timeoutMs: number,
+  connected: () => boolean,
+): Promise<void> {
+  const done = () => outbox.unbatched().count === 0 && outbox.storedUpTo() >= outbox.head().seq;
+  if (done()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!done()) return;
+      cleanup();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      const head = outbox.head().seq;
+      reject(
+        new ColdtrailError(
+          ErrorCode.Timeout,
+          `agent not drained after ${timeoutMs} ms: the ingest stored up to #${outbox.storedUpTo()} of ` +
+            `#${head} (${connected() ? 'connected' : 'not connected'}); check the broker and the agent's log`,
+          { details: { storedUpTo: outbox.storedUpTo(), head } },
+        ),
+      );
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      events.off('acked', check);
+    };
+    events.on('acked', check);
+  });
+}

@@ -1,0 +1,71 @@
+import { ColdtrailError, ErrorCode, isIdentifier, MAX_BATCH_RECORDS } from '@coldtrail/core';
+import { z } from 'zod';
+
+const identifier = z.string().refine(isIdentifier, {
+  message: 'must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit',
+});
+const ms = (min = 0) => z.number().int().min(min);
+
+/** MQTT URL schemes MQTT.js connects over. */
+const MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:'];
+
+/**
+ * The agent's settings, validated once at start. Times are milliseconds; `samplePeriodMs`, `batchMaxAgeMs` and
+ * `retentionMs` run on the agent's clock (simulated in demos), the network timings on the wall clock.
+ */
+export const AgentConfigSchema = z
+  .object({
+    device: identifier,
+    org: identifier,
+    /** Holds `outbox.sqlite` and `device-key.pem`. */
+    dataDir: z.string().min(1),
+    mqttUrl: z.string().refine(
+      (u) => {
+        try {
+          return MQTT_SCHEMES.includes(new URL(u).protocol);
+        } catch {
+          return false;
+        }
+      },
+      {
+        message: `must be a URL with one of the schemes ${MQTT_SCHEMES.join(' ')}, e.g. mqtt://127.0.0.1:1883`,
+      },
+    ),
+    /** Stable per device and signed into the connect token; default: the device id. */
+    clientId: identifier.optional(),
+    samplePeriodMs: ms(1).default(60_000),
+    /** Sensor address URLs, e.g. `modbus:///dev/ttyUSB0?baud=9600&unit=1`. */
+    sources: z.array(z.string().min(1)).default([]),
+    batchMaxRecords: ms(1).max(MAX_BATCH_RECORDS).default(100),
+    batchMaxAgeMs: ms().default(5 * 60_000),
+    retentionMs: ms().default(7 * 24 * 3_600_000),
+    resendTimeoutMs: ms(1).default(30_000),
+    inflightWindow: ms(1).max(1000).default(8),
+    reconnectMinMs: ms(1).default(500),
+    reconnectMaxMs: ms(1).default(30_000),
+    connectTimeoutMs: ms(1).default(10_000),
+    keepaliveS: ms(0).max(65_535).default(30),
+    gapGraceMs: ms(0).default(500),
+  })
+  .strict()
+  .refine((c) => c.reconnectMaxMs >= c.reconnectMinMs, {
+    path: ['reconnectMaxMs'],
+    message: 'must be at least reconnectMinMs',
+  });
+
+/** What a caller writes (defaults optional). */
+export type AgentConfig = z.input<typeof AgentConfigSchema>;
+/** After validation, with defaults merged. */
+export type ResolvedAgentConfig = z.output<typeof AgentConfigSchema>;
+
+/** Validates agent settings; throws INVALID_CONFIG listing every problem as `path: message`. */
+export function parseAgentConfig(input: unknown): ResolvedAgentConfig {
+  const r = AgentConfigSchema.safeParse(input);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map(
+    (i) => `${i.path.length ? i.path.join('.') : '(config)'}: ${i.message}`,
+  );
+  throw new ColdtrailError(ErrorCode.InvalidConfig, `invalid agent config:\n  ${problems.join('\n  ')}`, {
+    details: { problems },
+  });
+}

@@ -1,0 +1,12 @@
+export { type AgentDeps, OUTBOX_FILE, start, start as startAgent } from './agent.js';
+export type { AgentEvents, AgentHandle, AgentStats } from './agent-handle.js';
+export * from './config.js';
+export * from './device-key.js';
+export * from './log.js';
+export * from './modbus/modbus-address.js';
+export * from './modbus/modbus-source.js';
+export * from './open-source.js';
+export * from './outbox.js';
+export { OUTBOX_PRAGMAS, OUTBOX_SCHEMA_VERSION } from './outbox-schema.js';
+export { Publisher, type PublisherEvents, type PublisherOptions } from './publisher.js';
+export * from './sensor-source.js';

@@ -1,0 +1,332 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  Channel,
+  type Clock,
+  deviceTopic,
+  type ReadingRecord,
+  type RefusalNotice,
+  type Signer,
+} from '@coldtrail/core';
+import type { MqttClient } from 'mqtt';
+import { applyAck } from './ack-applier.js';
+import { errorMessage, type Log } from './log.js';
+import {
+  endSession,
+  openSession,
+  publishQos1,
+  STATUS_OFFLINE,
+  STATUS_ONLINE,
+  whenConnected,
+} from './mqtt-session.js';
+import type { Outbox, OutboxBatch } from './outbox.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+export interface PublisherOptions {
+  outbox: Outbox;
+  url: string;
+  org: string;
+  device: string;
+  /** Stable per device; signed into the connect token. */
+  clientId: string;
+  signer: Signer;
+  /** The device's clock: the time of refusal fault records. */
+  clock: Clock;
+  /**
+   * Wall time (epoch ms) for connect tokens. The broker checks a token against real time (it limits replay),
+   * so a simulated reading clock, which may start anywhere, must not be used here. Default Date.now.
+   */
+  wallNow?: () => number;
+  /** Batches published and awaiting PUBACK at most. */
+  inflightWindow: number;
+  /** A batch PUBACKed but not covered by the ingest's watermark after this long (wall time) is sent again. */
+  resendTimeoutMs: number;
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  connectTimeoutMs: number;
+  keepaliveS: number;
+  /** Quiet time after a PUBACK or ack before the stored-up-to watermark is judged for a gap. */
+  gapGraceMs: number;
+  log: Log;
+}
+
+export interface PublisherEvents {
+  connected: [];
+  disconnected: [{ reason: string }];
+  /** PUBACK received (queued -> sent). */
+  sent: [OutboxBatch];
+  acked: [{ storedUpTo: number; batches: OutboxBatch[] }];
+  refused: [{ notice: RefusalNotice; batches: OutboxBatch[]; fault: ReadingRecord }];
+  error: [Error];
+}
+
+interface Session {
+  client: MqttClient;
+  ready: boolean;
+  inflight: Set<number>;
+  /** fromSeq of the last batch taken in order; every pending batch is sent once per connection. */
+  cursor: number;
+  /** Batches to send again (timeout or gap), ascending. */
+  resend: number[];
+  /** PUBACK wall time per batch not yet acked. */
+  pubackAt: Map<number, number>;
+}
+
+/**
+ * Drains the outbox over MQTT QoS 1 with a window of in-flight batches, and applies the ingest's acks
+ * (DESIGN.md §2.4): PUBACK -> sent; `storedUpTo` -> acked; `refused` -> refused + fault record; a batch the
+ * ingest resolved but did not store (a gap) -> resent from storedUpTo+1; a batch neither acked nor refused ->
+ * resent after `resendTimeoutMs` and after every reconnect. The ingest drops duplicates by (device, seq).
+ */
+export class Publisher extends TypedEmitter<PublisherEvents> {
+  readonly #o: PublisherOptions;
+  readonly #topics: { batches: string; status: string; acks: string };
+  readonly #stop = new AbortController();
+  #session: Session | undefined;
+  #gapTimer: NodeJS.Timeout | undefined;
+  #resendTimer: NodeJS.Timeout | undefined;
+  /** Watermark for which a gap resend was already made: one per value, then only timeouts (no storms). */
+  #gapResentFor = -1;
+  #blockedLogged = -1;
+  #loop: Promise<void>;
+
+  constructor(options: PublisherOptions) {
+    super(options.log);
+    this.#o = options;
+    const t = (c: Channel) => deviceTopic(options.org, options.device, c);
+    this.#topics = { batches: t(Channel.Batches), status: t(Channel.Status), acks: t(Channel.Acks) };
+    this.#loop = this.#run();
+  }
+
+  get connected(): boolean {
+    return this.#session?.ready ?? false;
+  }
+
+  /** New batches are in the outbox: send what the window allows. */
+  kick(): void {
+    this.#pump();
+  }
+
+  /** Idempotent. Publishes offline status, then drops the connection; the outbox stays open (caller's). */
+  async close(): Promise<void> {
+    const s = this.#session;
+    if (s?.ready && !this.#stop.signal.aborted) {
+      s.ready = false;
+      // A graceful DISCONNECT discards the will [MQTT-3.14.4-3], so say offline ourselves (bounded wait).
+      await Promise.race([
+        publishQos1(s.client, this.#topics.status, STATUS_OFFLINE, true).catch(() => undefined),
+        delay(1000, undefined, { ref: false }),
+      ]);
+    }
+    this.#stop.abort();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const stopped = abortion(this.#stop.signal);
+    let failures = 0;
+    while (!this.#stop.signal.aborted) {
+      let reason = 'connection closed';
+      let wasReady = false;
+      try {
+        const client = await openSession({ ...this.#o, tokenTime: (this.#o.wallNow ?? Date.now)() });
+        client.on('error', (err) => {
+          reason = err.message;
+          this.#o.log.warn('mqtt error', { error: err.message });
+        });
+        const ended = Promise.race([new Promise<void>((r) => client.once('close', () => r())), stopped]);
+        try {
+          await Promise.race([whenConnected(client), ended]);
+          if (client.connected && !this.#stop.signal.aborted) {
+            const began = this.#begin(client).then(() => {
+              wasReady = this.#session?.client === client;
+            });
+            await Promise.race([began, ended]);
+            await ended;
+          }
+        } finally {
+          this.#end();
+          await endSession(client);
+        }
+      } catch (err) {
+        reason = errorMessage(err);
+      }
+      if (wasReady) this.emit('disconnected', { reason });
+      if (this.#stop.signal.aborted) break;
+      failures = wasReady ? 0 : failures + 1;
+      const wait = Math.min(this.#o.reconnectMaxMs, this.#o.reconnectMinMs * 2 ** Math.min(failures, 16));
+      this.#o.log.warn('mqtt connection lost; reconnecting', { reason, inMs: wait });
+      await delay(wait, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+    }
+  }
+
+  async #begin(client: MqttClient): Promise<void> {
+    const s: Session = {
+      client,
+      ready: false,
+      inflight: new Set(),
+      cursor: 0,
+      resend: [],
+      pubackAt: new Map(),
+    };
+    this.#session = s;
+    client.on('message', (topic, payload) => {
+      if (topic === this.#topics.acks) this.#onAck(payload);
+    });
+    const granted = await client.subscribeAsync(this.#topics.acks, { qos: 1 });
+    if (granted.some((g) => g.qos === 128)) {
+      this.#fail(new Error(`broker refused the subscription to ${this.#topics.acks}; no acks will arrive`));
+    }
+    await publishQos1(client, this.#topics.status, STATUS_ONLINE, true);
+    if (this.#session !== s) return;
+    s.ready = true;
+    this.#resendTimer = setInterval(() => this.#checkTimeouts(), Math.max(10, this.#o.resendTimeoutMs / 4));
+    this.#resendTimer.unref();
+    this.emit('connected');
+    this.#pump();
+  }
+
+  #end(): void {
+    if (this.#session) this.#session.ready = false;
+    this.#session = undefined;
+    clearInterval(this.#resendTimer);
+    clearTimeout(this.#gapTimer);
+  }
+
+  #pump(): void {
+    const s = this.#session;
+    if (!s?.ready) return;
+    try {
+      while (s.inflight.size < this.#o.inflightWindow) {
+        const batch = this.#next(s);
+        if (!batch) return;
+        this.#publish(s, batch);
+      }
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  #next(s: Session): OutboxBatch | undefined {
+    while (s.resend.length > 0) {
+      const b = this.#o.outbox.batch(s.resend.shift()!);
+      if (b && (b.state === 'queued' || b.state === 'sent') && !s.inflight.has(b.fromSeq)) return b;
+    }
+    const [b] = this.#o.outbox.pendingBatches(s.cursor, 1);
+    if (b) s.cursor = b.fromSeq;
+    return b;
+  }
+
+  #publish(s: Session, batch: OutboxBatch): void {
+    let payload: Buffer;
+    try {
+      payload = this.#o.outbox.batchPayload(batch);
+    } catch (err) {
+      this.#fail(err);
+      return;
+    }
+    s.inflight.add(batch.fromSeq);
+    s.client.publish(this.#topics.batches, payload, { qos: 1 }, (err) => {
+      s.inflight.delete(batch.fromSeq);
+      if (err || this.#session !== s) return; // connection gone: resent on the next connection
+      try {
+        if (this.#o.outbox.markSent(batch.fromSeq)) this.emit('sent', { ...batch, state: 'sent' });
+        const state = this.#o.outbox.batch(batch.fromSeq)?.state;
+        if (state === 'sent') s.pubackAt.set(batch.fromSeq, Date.now());
+      } catch (e) {
+        this.#fail(e);
+      }
+      this.#armGapCheck();
+      this.#pump();
+    });
+  }
+
+  #onAck(payload: Buffer): void {
+    const outcome = applyAck(this.#o.outbox, payload, this.#o.clock.now(), this.#o.log);
+    if (!outcome) return;
+    const s = this.#session;
+    for (const b of [...outcome.acked, ...outcome.refusals.flatMap((r) => r.batches)])
+      s?.pubackAt.delete(b.fromSeq);
+    if (outcome.acked.length > 0)
+      this.emit('acked', { storedUpTo: outcome.storedUpTo, batches: outcome.acked });
+    for (const r of outcome.refusals) this.emit('refused', r);
+    this.#armGapCheck();
+    this.#pump();
+  }
+
+  #armGapCheck(): void {
+    clearTimeout(this.#gapTimer);
+    this.#gapTimer = setTimeout(() => this.#checkGap(), this.#o.gapGraceMs);
+    this.#gapTimer.unref();
+  }
+
+  /**
+   * A batch PUBACKed (so the ingest resolved it) that sits right above the watermark was not stored: the
+   * ingest saw a gap. Resend everything pending from storedUpTo+1, once per watermark value.
+   */
+  #checkGap(): void {
+    const s = this.#session;
+    if (!s?.ready) return;
+    try {
+      const w = this.#o.outbox.storedUpTo();
+      const b = this.#firstUnstored(w);
+      if (b?.state !== 'sent' || s.inflight.has(b.fromSeq) || this.#gapResentFor === w) return;
+      this.#gapResentFor = w;
+      const again = this.#o.outbox.pendingBatches(w, 1_000_000).map((x) => x.fromSeq);
+      this.#o.log.warn('ingest reports a gap; resending from its watermark', { storedUpTo: w });
+      this.#queueResend(
+        s,
+        again.filter((f) => !s.inflight.has(f)),
+      );
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  /** Resends batches PUBACKed longer than resendTimeoutMs ago and still not acked. */
+  #checkTimeouts(): void {
+    const s = this.#session;
+    if (!s?.ready) return;
+    try {
+      const w = this.#o.outbox.storedUpTo();
+      if (!this.#firstUnstored(w)) return;
+      const due = Date.now() - this.#o.resendTimeoutMs;
+      const late = [...s.pubackAt].filter(([f, t]) => t <= due && !s.inflight.has(f)).map(([f]) => f);
+      for (const f of late) s.pubackAt.delete(f);
+      if (late.length > 0) this.#queueResend(s, late);
+    } catch (err) {
+      this.#fail(err);
+    }
+  }
+
+  /** The batch holding storedUpTo+1, unless nothing can be stored: refused (logged once) or nothing pending. */
+  #firstUnstored(w: number): OutboxBatch | undefined {
+    const b = this.#o.outbox.batchContaining(w + 1);
+    if (b?.state !== 'refused') return b;
+    if (this.#blockedLogged !== w) {
+      this.#blockedLogged = w;
+      this.#o.log.error('delivery is blocked: the ingest refused the batch right above its watermark', {
+        storedUpTo: w,
+        refused: `${b.fromSeq}-${b.toSeq}`,
+      });
+    }
+    return undefined;
+  }
+
+  #queueResend(s: Session, fromSeqs: number[]): void {
+    s.resend = [...new Set([...s.resend, ...fromSeqs])].sort((a, b) => a - b);
+    this.#pump();
+  }
+
+  #fail(err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.#o.log.error('publisher error', { error: e.message });
+    this.emit('error', e);
+  }
+}
+
+function abortion(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -1,0 +1,43 @@
+import { ColdtrailError, ErrorCode, isIdentifier } from '@coldtrail/core';
+import { z } from 'zod';
+
+/**
+ * ledger-sync settings, validated once at start. Only the CLI reads files and environment variables; it
+ * hands the merged object in here.
+ */
+export const LedgerSyncConfigSchema = z.strictObject({
+  /** Directory holding the reading store (and, by default, the embedded ledger). */
+  dataDir: z.string().min(1),
+  /** MSP id of the org this service acts for: it registers devices, owns shipments and anchors readings. */
+  org: z.string().refine(isIdentifier, 'must be an identifier like Org1MSP'),
+  /** Readings per Merkle anchor window. */
+  anchorWindow: z.number().int().min(1).max(100_000).default(256),
+  /** First retry delay after a failed anchor submission (ms, doubling up to a minute). */
+  anchorRetryMs: z.number().int().min(1).default(5_000),
+  /**
+   * Anchor, at start, the full windows stored while the service was down. A process that only answers
+   * queries (`coldtrail provenance`) passes false so it writes nothing.
+   */
+  resumeAnchoring: z.boolean().default(true),
+  /** Reading store file, relative to dataDir unless absolute. */
+  readingsFile: z.string().min(1).default('readings.db'),
+  /** Embedded ledger location (a directory, or a .sqlite file), relative to dataDir unless absolute. */
+  ledgerPath: z.string().min(1).default('.'),
+});
+
+export type LedgerSyncConfig = z.output<typeof LedgerSyncConfigSchema>;
+export type LedgerSyncConfigInput = z.input<typeof LedgerSyncConfigSchema>;
+
+/** Validates and fills defaults; a bad config lists every problem as `path: message`. */
+export function parseLedgerSyncConfig(input: unknown): LedgerSyncConfig {
+  const result = LedgerSyncConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new ColdtrailError(
+    ErrorCode.InvalidConfig,
+    `invalid ledger-sync config:\n  ${problems.join('\n  ')}`,
+    {
+      details: { problems },
+    },
+  );
+}

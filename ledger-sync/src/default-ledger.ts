@@ -1,0 +1,34 @@
+import { resolve } from 'node:path';
+import type { Clock } from '@coldtrail/core';
+import type { LedgerSyncConfig } from './config.js';
+import { openEmbeddedLedger } from './ledger/index.js';
+import type { LedgerPort } from './ledger-port.js';
+import type { LedgerVerifier } from './verification.js';
+
+export interface OpenedLedger {
+  port: LedgerPort;
+  verify: LedgerVerifier;
+  /** Closes the ledger itself (the port only stops taking calls). */
+  close(): Promise<void>;
+}
+
+/**
+ * The default ledger: the embedded single-node ledger in the data directory (DESIGN §3), acting as the
+ * configured org, with tx and block times from `clock` (simulated time in the demo).
+ */
+export async function openDefaultLedger(config: LedgerSyncConfig, clock: Clock): Promise<OpenedLedger> {
+  const ledger = await openEmbeddedLedger({ path: resolve(config.dataDir, config.ledgerPath), clock });
+  return {
+    port: ledger.port(config.org),
+    async verify() {
+      const report = await ledger.verify();
+      return {
+        ok: report.ok,
+        problems: report.problems.map((p) =>
+          p.block === null ? p.message : `block ${p.block}: ${p.message}`,
+        ),
+      };
+    },
+    close: () => ledger.close(),
+  };
+}

@@ -1,0 +1,41 @@
+export { type Anchorer, type AnchorerOptions, createAnchorer } from './anchoring.js';
+export {
+  type LedgerSyncConfig,
+  type LedgerSyncConfigInput,
+  LedgerSyncConfigSchema,
+  parseLedgerSyncConfig,
+} from './config.js';
+export { createLedgerDirectory, type LedgerDirectory } from './device-directory.js';
+export {
+  detectShipmentExcursions,
+  type ExcursionInput,
+  excursionId,
+  recordExcursions,
+  toExcursionInputs,
+} from './excursion-engine.js';
+export { createIngest, type IngestOptions } from './ingest.js';
+export type {
+  DeviceDirectory,
+  DeviceIdentity,
+  IngestOutcome,
+  IngestPort,
+} from './ingest-port.js';
+export { IngestStatus } from './ingest-port.js';
+export * from './ledger/index.js';
+export type { LedgerPort, SubmitResult } from './ledger-port.js';
+export type * from './ledger-types.js';
+export { type Log, silentLog, stderrLog } from './log.js';
+export {
+  type ExcursionSummary,
+  type ProvenanceDeps,
+  type ProvenanceReport,
+  provenance,
+  type ReadingSummary,
+} from './provenance.js';
+export type * from './reading-store.js';
+export { type CompletedShipment, type CompletionDeps, completeShipment } from './shipment-completion.js';
+export { SqliteReadingStore } from './sqlite-reading-store.js';
+export { type LedgerSyncDeps, type LedgerSyncHandle, type ShipmentInput, start } from './start.js';
+export type { LedgerVerifier, Verification, VerificationCheck } from './verification.js';
+export { verifyAnchors } from './verify-anchors.js';
+export { type SeqRange, verifyHashChain, verifySignatures } from './verify-readings.js';

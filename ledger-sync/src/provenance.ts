@@ -1,0 +1,172 @@
+import { ColdtrailError, ErrorCode, parseSscc } from '@coldtrail/core';
+import type { CustodyEvent, DeviceEntry, LedgerClient, ShipmentEntry } from './ledger-types.js';
+import type { ReadingStore, StoredRecord } from './reading-store.js';
+import type { LedgerVerifier, Verification, VerificationCheck } from './verification.js';
+import { verifyAnchors } from './verify-anchors.js';
+import { verifyHashChain, verifySignatures } from './verify-readings.js';
+
+/** What `coldtrail provenance` answers (JSON-friendly: plain data, ISO-8601 UTC times, °C). */
+export interface ProvenanceReport {
+  sscc: string;
+  shipment: ShipmentEntry;
+  device: DeviceEntry;
+  custody: CustodyEvent[];
+  /** Device seqs of the shipment; toSeq is the stored head while in transit. */
+  range: { fromSeq: number; toSeq: number; complete: boolean };
+  readings: ReadingSummary;
+  excursions: ExcursionSummary[];
+  anchors: {
+    fromSeq: number;
+    toSeq: number;
+    root: string;
+    count: number;
+    txId: string;
+    anchoredAt: string;
+  }[];
+  verification: Verification;
+}
+
+export interface ReadingSummary {
+  /** Temperature + humidity records stored by the ingest (faults not counted). */
+  count: number;
+  temperature: number;
+  humidity: number;
+  faults: number;
+  firstTs: string | null;
+  lastTs: string | null;
+  minTemperatureC: number | null;
+  maxTemperatureC: number | null;
+}
+
+export interface ExcursionSummary {
+  id: string;
+  rule: string;
+  direction: 'above' | 'below';
+  limitC: number;
+  start: string;
+  end: string;
+  durationMinutes: number;
+  maxValue: number;
+}
+
+export interface ProvenanceDeps {
+  ledger: Pick<LedgerClient, 'provenance' | 'anchors'>;
+  store: Pick<ReadingStore, 'head' | 'batches' | 'records'>;
+  /** The ledger's own block-chain check; without one the `ledger` check is reported as skipped. */
+  verifyLedger?: LedgerVerifier;
+}
+
+/**
+ * Custody, readings and excursions of a shipment, and a verification of every step (DESIGN §2.8): batch
+ * signatures with the key on the ledger, each stored reading re-hashed from its fields and chained up to a
+ * signed head, Merkle roots on the ledger against the stored readings, and the ledger's block chain.
+ */
+export async function provenance(deps: ProvenanceDeps, ssccInput: string): Promise<ProvenanceReport> {
+  const sscc = parseSscc(ssccInput);
+  const view = await deps.ledger.provenance(sscc);
+  if (!view) {
+    throw new ColdtrailError(ErrorCode.NotFound, `shipment ${sscc} is not on the ledger: check the SSCC`);
+  }
+  const { shipment, device } = view;
+  const id = shipment.device;
+  const complete = shipment.status === 'completed' && shipment.toSeq !== null;
+  const toSeq = shipment.toSeq ?? (await deps.store.head(id)).seq;
+  const range = { fromSeq: shipment.fromSeq, toSeq, complete };
+  const batches = toSeq >= range.fromSeq ? await deps.store.batches(id, range.fromSeq, toSeq) : [];
+  const lo = Math.min(range.fromSeq, ...batches.map((b) => b.fromSeq));
+  const hi = Math.max(toSeq, ...batches.map((b) => b.toSeq));
+  const records = hi >= lo ? await deps.store.records(id, lo, hi) : [];
+  const inRange = records.filter((r) => r.record.seq >= range.fromSeq && r.record.seq <= toSeq);
+  const anchors = toSeq >= range.fromSeq ? await deps.ledger.anchors(id, range.fromSeq, toSeq) : [];
+
+  const checks: VerificationCheck[] = [
+    guard('signatures', () => verifySignatures(id, device.publicKey, batches)),
+    verifyHashChain(id, range, batches, records),
+    await verifyAnchors(deps.store, id, range, anchors, complete),
+    await ledgerCheck(deps.verifyLedger),
+  ];
+  return {
+    sscc,
+    shipment,
+    device,
+    custody: view.custody,
+    range,
+    readings: summarize(inRange),
+    excursions: view.excursions.map((e) => ({
+      id: e.id,
+      rule: e.rule,
+      direction: e.direction,
+      limitC: e.limit,
+      start: e.start,
+      end: e.end,
+      durationMinutes: e.durationMs / 60_000,
+      maxValue: e.maxValue,
+    })),
+    anchors: anchors.map(({ fromSeq, toSeq, root, count, txId, anchoredAt }) => ({
+      fromSeq,
+      toSeq,
+      root,
+      count,
+      txId,
+      anchoredAt,
+    })),
+    verification: { ok: checks.every((c) => c.ok), checks },
+  };
+}
+
+function summarize(records: readonly StoredRecord[]): ReadingSummary {
+  const s: ReadingSummary = {
+    count: 0,
+    temperature: 0,
+    humidity: 0,
+    faults: 0,
+    firstTs: records[0]?.record.ts ?? null,
+    lastTs: records.at(-1)?.record.ts ?? null,
+    minTemperatureC: null,
+    maxTemperatureC: null,
+  };
+  for (const { record: r } of records) {
+    if (r.kind === 'fault') s.faults++;
+    else if (r.kind === 'humidity') s.humidity++;
+    else if (r.kind === 'temperature' && typeof r.value === 'number') {
+      s.temperature++;
+      s.minTemperatureC = Math.min(s.minTemperatureC ?? r.value, r.value);
+      s.maxTemperatureC = Math.max(s.maxTemperatureC ?? r.value, r.value);
+    }
+  }
+  s.count = s.temperature + s.humidity;
+  return s;
+}
+
+function guard(name: VerificationCheck['name'], run: () => VerificationCheck): VerificationCheck {
+  try {
+    return run();
+  } catch (err) {
+    return { name, ok: false, detail: `could not run: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+async function ledgerCheck(verifyLedger: LedgerVerifier | undefined): Promise<VerificationCheck> {
+  if (!verifyLedger) {
+    return {
+      name: 'ledger',
+      ok: true,
+      skipped: true,
+      detail: 'this ledger adapter offers no block-chain check',
+    };
+  }
+  try {
+    const result = await verifyLedger();
+    const [first] = result.problems;
+    if (result.ok && first === undefined) return { name: 'ledger', ok: true, detail: 'block chain intact' };
+    const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more)` : '';
+    return {
+      name: 'ledger',
+      ok: false,
+      detail: `${first ?? 'ledger verification failed'}${more}`,
+      problems: result.problems.slice(0, 50),
+    };
+  } catch (err) {
+    return { name: 'ledger', ok: false, detail: `ledger verification failed: ${String(err)}` };
+  }
+}

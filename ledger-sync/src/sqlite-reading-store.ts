@@ -1,0 +1,227 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  ColdtrailError,
+  ErrorCode,
+  GENESIS_HASH,
+  type ReadingRecord,
+  type RefusalNotice,
+} from '@coldtrail/core';
+import Database from 'better-sqlite3';
+import type {
+  AnchorRecord,
+  DeviceHead,
+  ReadingStore,
+  Refusal,
+  ShipmentEvaluation,
+  StoredBatch,
+  StoredHash,
+  StoredRecord,
+  StoreStats,
+} from './reading-store.js';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
+
+interface ReadingRow {
+  device: string;
+  seq: number;
+  v: number;
+  ts: string;
+  sensor: string;
+  kind: string;
+  value: number | null;
+  unit: string | null;
+  fault: string | null;
+  prev: string;
+  hash: string;
+}
+
+/** Rebuilds the record exactly from its columns; whatever was edited at rest flows into the re-hash. */
+function toRecord(r: ReadingRow): StoredRecord {
+  const record = {
+    v: r.v,
+    device: r.device,
+    seq: r.seq,
+    ts: r.ts,
+    sensor: r.sensor,
+    kind: r.kind,
+    value: r.value,
+    unit: r.unit,
+    prev: r.prev,
+    ...(r.fault === null ? {} : { fault: r.fault }),
+  } as ReadingRecord;
+  return { record, hash: r.hash };
+}
+
+const BATCH_COLUMNS =
+  'device, from_seq AS fromSeq, to_seq AS toSeq, prev, head, sig, received_at AS receivedAt';
+
+/**
+ * SQLite reading store. Durability contract: WAL with synchronous=FULL, so a transaction is on disk (the WAL
+ * fsynced) when `appendBatch` returns — the ingest answers PUBACK only after that (DESIGN §2.6). A power cut
+ * loses no acknowledged batch; an unacknowledged one is resent by the device.
+ */
+export class SqliteReadingStore implements ReadingStore {
+  readonly #db: Database.Database;
+  readonly #sql;
+  #closed = false;
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    this.#sql = {
+      head: db.prepare<[string], DeviceHead>('SELECT seq, hash FROM heads WHERE device = ?'),
+      hashes: db.prepare<[string, number, number], StoredHash>(
+        'SELECT seq, hash FROM readings WHERE device = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+      ),
+      records: db.prepare<[string, number, number], ReadingRow>(
+        'SELECT * FROM readings WHERE device = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+      ),
+      insertReading: db.prepare(
+        `INSERT INTO readings (device, seq, v, ts, sensor, kind, value, unit, fault, prev, hash)
+         VALUES (@device, @seq, @v, @ts, @sensor, @kind, @value, @unit, @fault, @prev, @hash)`,
+      ),
+      insertBatch: db.prepare(
+        `INSERT INTO batches (device, from_seq, to_seq, prev, head, sig, received_at)
+         VALUES (@device, @fromSeq, @toSeq, @prev, @head, @sig, @receivedAt)`,
+      ),
+      setHead: db.prepare(
+        `INSERT INTO heads (device, seq, hash) VALUES (?, ?, ?)
+         ON CONFLICT (device) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
+      ),
+      batches: db.prepare<[string, number, number], StoredBatch>(
+        `SELECT ${BATCH_COLUMNS} FROM batches WHERE device = ? AND from_seq <= ? AND to_seq >= ?
+         ORDER BY from_seq, to_seq`,
+      ),
+      insertRefusal: db.prepare(
+        `INSERT INTO refusals (device, from_seq, to_seq, code, reason, at)
+         VALUES (@device, @fromSeq, @toSeq, @code, @reason, @at)`,
+      ),
+      refusals: db.prepare<[string, number], RefusalNotice>(
+        `SELECT from_seq AS fromSeq, to_seq AS toSeq, code, reason, at FROM refusals
+         WHERE device = ? ORDER BY id DESC LIMIT ?`,
+      ),
+      insertAnchor: db.prepare(
+        `INSERT OR REPLACE INTO anchors (device, from_seq, to_seq, root, tx_id, anchored_at)
+         VALUES (@device, @fromSeq, @toSeq, @root, @txId, @anchoredAt)`,
+      ),
+      anchoredUpTo: db.prepare<[string], { upTo: number | null }>(
+        'SELECT MAX(to_seq) AS upTo FROM anchors WHERE device = ?',
+      ),
+      insertEvaluation: db.prepare(
+        `INSERT OR REPLACE INTO evaluations (sscc, device, from_seq, to_seq, excursions, evaluated_at)
+         VALUES (@sscc, @device, @fromSeq, @toSeq, @excursions, @evaluatedAt)`,
+      ),
+      evaluation: db.prepare<[string], ShipmentEvaluation>(
+        `SELECT sscc, device, from_seq AS fromSeq, to_seq AS toSeq, excursions, evaluated_at AS evaluatedAt
+         FROM evaluations WHERE sscc = ?`,
+      ),
+      devices: db.prepare<[], { device: string; storedUpTo: number; anchoredUpTo: number | null }>(
+        `SELECT h.device, h.seq AS storedUpTo, (SELECT MAX(to_seq) FROM anchors a WHERE a.device = h.device)
+         AS anchoredUpTo FROM heads h ORDER BY h.device`,
+      ),
+      counts: db.prepare<[], { batches: number; refused: number }>(
+        'SELECT (SELECT COUNT(*) FROM batches) AS batches, (SELECT COUNT(*) FROM refusals) AS refused',
+      ),
+    };
+  }
+
+  /** Opens (creating if needed) the store at `path`. */
+  static open(path: string): SqliteReadingStore {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      // FULL: the WAL is fsynced at every commit, so a stored batch survives power loss (sqlite.org/pragma.html#pragma_synchronous).
+      db.pragma('synchronous = FULL');
+      db.pragma('busy_timeout = 5000');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        throw new ColdtrailError(
+          ErrorCode.InvalidConfig,
+          `reading store ${path} has schema version ${version}; this coldtrail knows ${SCHEMA_VERSION}: upgrade coldtrail`,
+        );
+      }
+      db.exec(SCHEMA_SQL);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return new SqliteReadingStore(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  async head(device: string): Promise<DeviceHead> {
+    return this.#sql.head.get(device) ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  async recordHashes(device: string, fromSeq: number, toSeq: number): Promise<StoredHash[]> {
+    return this.#sql.hashes.all(device, fromSeq, toSeq);
+  }
+
+  async records(device: string, fromSeq: number, toSeq: number): Promise<StoredRecord[]> {
+    return this.#sql.records.all(device, fromSeq, toSeq).map(toRecord);
+  }
+
+  async appendBatch(batch: StoredBatch, records: readonly StoredRecord[]): Promise<DeviceHead> {
+    const last = records.at(-1);
+    if (!last) throw new ColdtrailError(ErrorCode.InvalidInput, 'appendBatch needs at least one record');
+    const write = this.#db.transaction(() => {
+      const head = this.#sql.head.get(batch.device) ?? { seq: 0, hash: GENESIS_HASH };
+      const first = records[0]?.record;
+      if (first?.seq !== head.seq + 1 || first.prev !== head.hash) {
+        throw new ColdtrailError(
+          ErrorCode.Conflict,
+          `records of ${batch.device} must continue the stored head #${head.seq}; got #${first?.seq}`,
+        );
+      }
+      for (const { record: r, hash } of records) {
+        this.#sql.insertReading.run({ ...r, fault: r.fault ?? null, hash });
+      }
+      this.#sql.insertBatch.run(batch);
+      this.#sql.setHead.run(batch.device, last.record.seq, last.hash);
+    });
+    write.immediate();
+    return { seq: last.record.seq, hash: last.hash };
+  }
+
+  async batches(device: string, fromSeq: number, toSeq: number): Promise<StoredBatch[]> {
+    return this.#sql.batches.all(device, toSeq, fromSeq);
+  }
+
+  async logRefusal(refusal: Refusal): Promise<void> {
+    this.#sql.insertRefusal.run(refusal);
+  }
+
+  async refusals(device: string, limit: number): Promise<RefusalNotice[]> {
+    return this.#sql.refusals.all(device, limit).reverse();
+  }
+
+  async saveAnchor(anchor: AnchorRecord): Promise<void> {
+    this.#sql.insertAnchor.run(anchor);
+  }
+
+  async anchoredUpTo(device: string): Promise<number> {
+    return this.#sql.anchoredUpTo.get(device)?.upTo ?? 0;
+  }
+
+  async saveEvaluation(evaluation: ShipmentEvaluation): Promise<void> {
+    this.#sql.insertEvaluation.run(evaluation);
+  }
+
+  async evaluation(sscc: string): Promise<ShipmentEvaluation | undefined> {
+    return this.#sql.evaluation.get(sscc);
+  }
+
+  async stats(): Promise<StoreStats> {
+    const devices = this.#sql.devices.all().map((d) => ({ ...d, anchoredUpTo: d.anchoredUpTo ?? 0 }));
+    const counts = this.#sql.counts.get() ?? { batches: 0, refused: 0 };
+    // Stored records always run gap-free from seq 1, so the heads add up to the number of readings.
+    const readings = devices.reduce((n, d) => n + d.storedUpTo, 0);
+    return { readings, ...counts, devices };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+}

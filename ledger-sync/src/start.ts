@@ -1,0 +1,187 @@
+import { resolve } from 'node:path';
+import { type Clock, ColdtrailError, ErrorCode, systemClock } from '@coldtrail/core';
+import { type Anchorer, createAnchorer } from './anchoring.js';
+import { type LedgerSyncConfigInput, parseLedgerSyncConfig } from './config.js';
+import { openDefaultLedger } from './default-ledger.js';
+import { createLedgerDirectory } from './device-directory.js';
+import { createIngest } from './ingest.js';
+import type { DeviceDirectory, IngestPort } from './ingest-port.js';
+import { createLedgerClient } from './ledger/index.js';
+import type { LedgerPort } from './ledger-port.js';
+import type { DeviceEntry, LedgerClient, ShipmentEntry } from './ledger-types.js';
+import { type Log, stderrLog } from './log.js';
+import { type ProvenanceReport, provenance } from './provenance.js';
+import type { ReadingStore, StoreStats } from './reading-store.js';
+import { type CompletedShipment, completeShipment } from './shipment-completion.js';
+import { SqliteReadingStore } from './sqlite-reading-store.js';
+import type { LedgerVerifier } from './verification.js';
+
+export interface LedgerSyncDeps {
+  /** The ledger; default: the embedded ledger in dataDir (then also its block-chain verifier). */
+  ledger?: LedgerPort;
+  /** The ledger's integrity check for provenance's `ledger` check. */
+  verifyLedger?: LedgerVerifier;
+  /** The reading store; default: SQLite at dataDir/readingsFile. */
+  store?: ReadingStore;
+  clock?: Clock;
+  log?: Log;
+}
+
+export type ShipmentInput = Omit<
+  ShipmentEntry,
+  'custodian' | 'toSeq' | 'status' | 'createdAt' | 'completedAt' | 'fromSeq'
+> & {
+  /** First device seq of the shipment; default: the device's next seq not yet stored. */
+  fromSeq?: number;
+};
+
+export interface LedgerSyncHandle {
+  /** For the broker's ingest hook. */
+  ingest: IngestPort;
+  /** For the broker's device authentication. */
+  directory: DeviceDirectory;
+  ledger: LedgerClient;
+  registerDevice(device: { id: string; publicKey: string }): Promise<DeviceEntry>;
+  createShipment(shipment: ShipmentInput): Promise<ShipmentEntry>;
+  /** Anchors up to toSeq, records the excursions, completes the shipment on the ledger. */
+  completeShipment(sscc: string, toSeq: number): Promise<CompletedShipment>;
+  provenance(sscc: string): Promise<ProvenanceReport>;
+  storedUpTo(device: string): Promise<number>;
+  /** Resolves (with the stored seq) once the device's readings up to `seq` are stored. */
+  waitForStored(device: string, seq: number, signal?: AbortSignal): Promise<number>;
+  /** Anchors the device's readings up to `upToSeq` now (the last window partial). */
+  anchorPending(device: string, upToSeq: number): Promise<number>;
+  stats(): Promise<StoreStats>;
+  /** Resolves when the background anchoring queued so far has run (retries waiting on a timer excepted). */
+  idle(): Promise<void>;
+  /** Idempotent; closes what start() opened (not the ledger or store passed in deps). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts ledger-sync: the reading store, the ingest the broker calls, background anchoring, excursion
+ * evaluation at shipment completion and provenance queries.
+ */
+export async function start(
+  configInput: LedgerSyncConfigInput,
+  deps: LedgerSyncDeps = {},
+): Promise<LedgerSyncHandle> {
+  const config = parseLedgerSyncConfig(configInput);
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? stderrLog;
+  const owned: { close(): Promise<void> }[] = [];
+  try {
+    let port = deps.ledger;
+    let verifyLedger = deps.verifyLedger;
+    if (!port) {
+      const embedded = await openDefaultLedger(config, clock);
+      owned.push(embedded);
+      port = embedded.port;
+      verifyLedger ??= embedded.verify;
+    }
+    let store = deps.store;
+    if (!store) {
+      store = SqliteReadingStore.open(resolve(config.dataDir, config.readingsFile));
+      owned.push(store);
+    }
+    return assemble(config, createLedgerClient(port), store, verifyLedger, clock, log, owned);
+  } catch (err) {
+    for (const o of owned.reverse()) await o.close().catch(() => {});
+    throw err;
+  }
+}
+
+function assemble(
+  config: ReturnType<typeof parseLedgerSyncConfig>,
+  ledger: LedgerClient,
+  store: ReadingStore,
+  verifyLedger: LedgerVerifier | undefined,
+  clock: Clock,
+  log: Log,
+  owned: { close(): Promise<void> }[],
+): LedgerSyncHandle {
+  const directory = createLedgerDirectory(ledger);
+  const anchorer = createAnchorer({
+    store,
+    ledger,
+    window: config.anchorWindow,
+    retryMs: config.anchorRetryMs,
+    log,
+  });
+  const waiters = new Set<(device: string, seq: number) => void>();
+  const ingest = createIngest({
+    store,
+    directory,
+    clock,
+    log,
+    onStored: (device, head) => {
+      anchorer.notify(device);
+      for (const w of waiters) w(device, head.seq);
+    },
+  });
+  const resumed = config.resumeAnchoring ? resumeAnchoring(store, anchorer, log) : Promise.resolve();
+  let closing: Promise<void> | undefined;
+
+  return {
+    ingest,
+    directory,
+    ledger,
+    async registerDevice(device) {
+      const entry = await ledger.registerDevice(device);
+      directory.remember(entry);
+      return entry;
+    },
+    async createShipment({ fromSeq, ...rest }) {
+      const first = fromSeq ?? (await store.head(rest.device)).seq + 1;
+      return ledger.createShipment({ ...rest, fromSeq: first });
+    },
+    completeShipment: (sscc, toSeq) => completeShipment({ ledger, store, anchorer, clock, log }, sscc, toSeq),
+    provenance: (sscc) => provenance({ ledger, store, ...(verifyLedger ? { verifyLedger } : {}) }, sscc),
+    storedUpTo: async (device) => (await store.head(device)).seq,
+    waitForStored(device, seq, signal) {
+      return new Promise((resolveWait, reject) => {
+        const done = (err?: unknown, at?: number) => {
+          waiters.delete(onStored);
+          signal?.removeEventListener('abort', onAbort);
+          if (err) reject(err);
+          else resolveWait(at as number);
+        };
+        const onStored = (d: string, at: number) => {
+          if (d === device && at >= seq) done(undefined, at);
+        };
+        const onAbort = () => done(signal?.reason ?? new ColdtrailError(ErrorCode.Timeout, 'wait aborted'));
+        if (signal?.aborted) return onAbort();
+        waiters.add(onStored);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        store.head(device).then(
+          (h) => onStored(device, h.seq),
+          (err: unknown) => done(err),
+        );
+      });
+    },
+    anchorPending: (device, upToSeq) => anchorer.anchorPending(device, upToSeq),
+    stats: () => store.stats(),
+    idle: async () => {
+      await resumed;
+      await anchorer.idle();
+    },
+    close() {
+      closing ??= (async () => {
+        await resumed;
+        await anchorer.close();
+        for (const o of owned.reverse()) await o.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Windows stored before a restart get anchored now, in the background. */
+function resumeAnchoring(store: ReadingStore, anchorer: Anchorer, log: Log): Promise<void> {
+  return store.stats().then(
+    (s) => {
+      for (const d of s.devices) anchorer.notify(d.device);
+    },
+    (err: unknown) => log.error('could not resume anchoring', { error: String(err) }),
+  );
+}

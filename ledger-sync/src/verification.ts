@@ -1,0 +1,43 @@
+import { hashRecord, type ReadingRecord } from '@coldtrail/core';
+
+/** One verification step of a provenance answer (DESIGN §2.8). */
+export interface VerificationCheck {
+  name: 'signatures' | 'hash-chain' | 'anchors' | 'ledger';
+  ok: boolean;
+  /** One line: what was checked, or the first problem found. */
+  detail: string;
+  /** Every problem found (at most MAX_PROBLEMS), each naming the record, batch, anchor or block. */
+  problems?: string[];
+  /** True when the check could not run here (ok is then true but proves nothing). */
+  skipped?: boolean;
+}
+
+export interface Verification {
+  ok: boolean;
+  checks: VerificationCheck[];
+}
+
+/** The ledger's own integrity check; only ledgers that hold their blocks locally can offer one. */
+export type LedgerVerifier = () => Promise<{ ok: boolean; problems: string[] }>;
+
+export const MAX_PROBLEMS = 50;
+
+export function checkResult(
+  name: VerificationCheck['name'],
+  problems: readonly string[],
+  okDetail: string,
+): VerificationCheck {
+  const [first] = problems;
+  if (first === undefined) return { name, ok: true, detail: okDetail };
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return { name, ok: false, detail: `${first}${more}`, problems: problems.slice(0, MAX_PROBLEMS) };
+}
+
+/** Hash of a record rebuilt from storage; a row edited into something unhashable gets a marker instead. */
+export function rehash(record: ReadingRecord): string {
+  try {
+    return hashRecord(record);
+  } catch {
+    return 'unhashable';
+  }
+}

@@ -1,0 +1,54 @@
+import { type ErrorCode, isColdtrailError } from '@coldtrail/core';
+
+/**
+ * Exit codes (documented in `coldtrail --help`): scripts branch on them.
+ * 0 ok · 1 internal error · 2 usage or invalid input/config · 3 verification failed · 4 not found ·
+ * 5 required tool or service unavailable · 130 interrupted.
+ */
+export const Exit = {
+  Ok: 0,
+  Internal: 1,
+  Usage: 2,
+  VerificationFailed: 3,
+  NotFound: 4,
+  Unavailable: 5,
+  Interrupted: 130,
+} as const;
+export type Exit = (typeof Exit)[keyof typeof Exit];
+
+/** A failure the CLI reports as a message (no stack) with a specific exit code. */
+export class ExitError extends Error {
+  constructor(
+    readonly exitCode: Exit,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ExitError';
+  }
+}
+
+const BY_CODE: Record<ErrorCode, Exit> = {
+  INVALID_INPUT: Exit.Usage,
+  INVALID_CONFIG: Exit.Usage,
+  BAD_SIGNATURE: Exit.VerificationFailed,
+  BROKEN_CHAIN: Exit.VerificationFailed,
+  BAD_ANCHOR: Exit.VerificationFailed,
+  CORRUPTED: Exit.VerificationFailed,
+  NOT_FOUND: Exit.NotFound,
+  FORBIDDEN: Exit.Usage,
+  CONFLICT: Exit.Usage,
+  TIMEOUT: Exit.Unavailable,
+  UNAVAILABLE: Exit.Unavailable,
+};
+
+/** Maps any thrown value to an exit code and a one-line message; `stack` only for unexpected errors. */
+export function describeFailure(err: unknown): { exitCode: Exit; message: string; stack?: string } {
+  if (err instanceof ExitError) return { exitCode: err.exitCode, message: err.message };
+  if (isColdtrailError(err)) return { exitCode: BY_CODE[err.code], message: err.message };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return {
+    exitCode: Exit.Internal,
+    message: `internal error: ${e.message}`,
+    ...(e.stack ? { stack: e.stack } : {}),
+  };
+}

@@ -1,0 +1,102 @@
+import { Command, CommanderError, Option } from 'commander';
+import { describeFailure, Exit } from './exit-codes.js';
+
+/**
+ * The command table only declares commands; each action lazily imports the module that does the work, so
+ * `coldtrail --help` stays fast and commands are testable as plain functions. Only this file and bin/ decide
+ * exit codes; nothing else calls process.exit.
+ */
+const DATA_DIR_HELP = 'data directory (default: ./coldtrail-data)';
+
+export function buildProgram(): Command {
+  const program = new Command('coldtrail')
+    .description('Pharmaceutical cold-chain tracking: signed sensor readings, ledger-anchored provenance.')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 internal error, 2 usage or invalid input, 3 verification failed, 4 not found,\n' +
+        '5 required tool or service unavailable, 130 interrupted.',
+    );
+
+  program
+    .command('demo')
+    .description('run a simulated shipment end to end: probe firmware, agent, broker, ledger-sync')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .addOption(
+      new Option('--speed <n>', 'simulated seconds per wall second').default(1440).argParser(positiveNumber),
+    )
+    .addOption(
+      new Option('--mqtt-port <port>', 'MQTT port to bind on 127.0.0.1 (default: a free port)').argParser(
+        port,
+      ),
+    )
+    .addOption(
+      new Option('--serial <transport>', 'serial link to the simulated probe')
+        .choices(['auto', 'pty', 'in-process'])
+        .default('auto'),
+    )
+    .option('--scenario <file>', 'scenario YAML for the simulated probe (default: the 2-8 °C lane)')
+    .option('--json', 'print one JSON object on stdout instead of the summary')
+    .action(async (opts) => (await import('./commands/demo.js')).demo(opts));
+
+  program
+    .command('provenance')
+    .description('custody, readings, excursions and a verification of everything, for one shipment')
+    .argument('<sscc>', 'SSCC of the shipment (18 digits; "(00)" prefix allowed)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--json', 'print JSON')
+    .action(async (sscc, opts) => (await import('./commands/provenance.js')).provenance(sscc, opts));
+
+  const ledger = program.command('ledger').description('inspect the embedded ledger');
+  ledger
+    .command('verify')
+    .description('replay the embedded ledger and check every block, signature and state entry')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--json', 'print JSON')
+    .action(async (opts) => (await import('./commands/ledger-verify.js')).ledgerVerify(opts));
+
+  return program;
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new CommanderError(Exit.Usage, 'coldtrail.badNumber', `"${v}" is not a positive number`);
+  return n;
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new CommanderError(Exit.Usage, 'coldtrail.badPort', `"${v}" is not a TCP port (1-65535)`);
+  }
+  return n;
+}
+
+/** Runs the CLI; resolves to the exit code. Commands set `process.exitCode` for non-error outcomes. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : Exit.Ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are "errors" to commander; their text is already printed.
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      ) {
+        return Exit.Ok;
+      }
+      return Exit.Usage;
+    }
+    const f = describeFailure(err);
+    process.stderr.write(`coldtrail: ${f.message}\n`);
+    if (f.stack && process.env.COLDTRAIL_DEBUG) process.stderr.write(`${f.stack}\n`);
+    else if (f.stack) process.stderr.write('(set COLDTRAIL_DEBUG=1 for the stack trace)\n');
+    return f.exitCode;
+  }
+}

@@ -1,0 +1,50 @@
+import type { ProvenanceReport } from '@coldtrail/ledger-sync';
+
+const hm = (iso: string) => iso.replace('T', ' ').replace(/:\d{2}\.\d{3}Z$/, 'Z');
+
+/** Human summary of a provenance answer (the table form; --json gives the full report). */
+export function renderProvenance(r: ProvenanceReport): string {
+  const s = r.shipment;
+  const rd = r.readings;
+  const lines = [
+    `Shipment ${r.sscc}  (${s.status}${r.range.complete ? '' : ', readings so far'})`,
+    `  product      ${s.product}`,
+    `  route        ${s.origin} -> ${s.destination}`,
+    `  device       ${s.device} (org ${r.device.org}), records #${r.range.fromSeq}..#${r.range.toSeq}`,
+    `  profile      ${s.profile.lowerC}-${s.profile.upperC} °C, alarm after ${s.profile.delayMinutes} min beyond`,
+    '',
+    'Custody',
+    ...r.custody.map((c) => `  ${hm(c.at)}  ${c.action.padEnd(10)} ${c.org}  tx ${c.txId.slice(0, 12)}`),
+    '',
+    `Readings     ${rd.count} (${rd.temperature} temperature, ${rd.humidity} humidity), ${rd.faults} fault records`,
+    rd.firstTs && rd.lastTs ? `  period     ${hm(rd.firstTs)} .. ${hm(rd.lastTs)}` : '  period     none yet',
+    rd.minTemperatureC !== null
+      ? `  temperature min ${rd.minTemperatureC} °C, max ${rd.maxTemperatureC} °C`
+      : '',
+    '',
+    `Excursions   ${r.excursions.length === 0 ? 'none' : r.excursions.length}`,
+    ...r.excursions.map(
+      (e) =>
+        `  ${e.direction} ${e.limitC} °C  ${hm(e.start)} .. ${hm(e.end)}  ${e.durationMinutes} min, extreme ${e.maxValue} °C`,
+    ),
+    '',
+    `Verification ${r.verification.ok ? 'OK' : 'FAILED'}`,
+    ...r.verification.checks.map(
+      (c) => `  ${c.ok ? (c.skipped ? 'skip' : ' ok ') : 'FAIL'}  ${c.name.padEnd(11)} ${c.detail}`,
+    ),
+  ];
+  return `${lines.filter((l, i, a) => l !== '' || a[i - 1] !== '').join('\n')}\n`;
+}
+
+/** The demo's one JSON object: the issue's fields first, then the full provenance report. */
+export function demoJson(r: ProvenanceReport, extra: Record<string, unknown>) {
+  return {
+    shipment: r.sscc,
+    readings: r.readings.count,
+    faults: r.readings.faults,
+    excursions: r.excursions,
+    verified: r.verification,
+    ...extra,
+    provenance: r,
+  };
+}

@@ -25,7 +25,10 @@ export async function provenance(ssccInput: string, opts: ProvenanceOptions): Pr
       `no coldtrail data in ${dataDir}: pass --data-dir, or run \`coldtrail demo\``,
     );
   }
-  const ls = await startLedgerSync({ dataDir: dir, org: DEMO.org, resumeAnchoring: false }, { log: quietLog });
+  const ls = await startLedgerSync(
+    { dataDir: dir, org: DEMO.org, resumeAnchoring: false },
+    { log: quietLog },
+  );
   try {
     const report = await ls.provenance(sscc);
     process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderProvenance(report));

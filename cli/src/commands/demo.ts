@@ -150,14 +150,14 @@ export async function demo(opts: DemoOptions): Promise<void> {
     status.done();
 
     const wallSeconds = (Date.now() - wallStart) / 1000;
-    const extra = {
-      dataDir,
-      serial: link.kind,
+    const simulation = {
+      scenario: scenario.name,
+      start: new Date(scenarioStart).toISOString(),
+      end: new Date(simEnd).toISOString(),
       speed: opts.speed,
-      wallSeconds,
-      warnings: logs.problems,
-      log: logs.path,
+      serial: link.kind,
     };
+    const extra = { dataDir, simulation, wallSeconds, warnings: logs.problems, log: logs.path };
     if (opts.json) process.stdout.write(`${JSON.stringify(demoJson(report, extra), null, 2)}\n`);
     else {
       process.stdout.write(renderProvenance(report));

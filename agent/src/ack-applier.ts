@@ -26,10 +26,23 @@ export function applyAck(outbox: Outbox, payload: Buffer, nowMs: number, log: Lo
     return undefined;
   }
   try {
-    const acked = outbox.acknowledge(ack.storedUpTo);
+    // The ingest holding more of this device than it ever batched means the device's chain forked (its outbox
+    // was lost or replaced and seqs restarted) or the ack is hostile: acknowledge nothing on its word, but
+    // still take its refusals, which is how a forked chain gets reported instead of resent forever.
+    const forked = ack.storedUpTo > outbox.batchedUpTo();
+    if (forked) {
+      log.warn(
+        'ignoring the watermark of an ack that claims more than this outbox ever batched (forked chain?)',
+        {
+          storedUpTo: ack.storedUpTo,
+          batchedUpTo: outbox.batchedUpTo(),
+        },
+      );
+    }
+    const acked = forked ? [] : outbox.acknowledge(ack.storedUpTo);
     const refusals: AckOutcome['refusals'] = [];
     for (const notice of ack.refused) {
-      if (notice.fromSeq > notice.toSeq || notice.toSeq <= ack.storedUpTo) continue;
+      if (notice.fromSeq > notice.toSeq || (!forked && notice.toSeq <= ack.storedUpTo)) continue;
       const r = outbox.refuse(notice, nowMs);
       if (!r.fault) continue;
       log.error('ingest refused a batch; its records are kept and a fault was recorded', {

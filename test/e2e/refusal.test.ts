@@ -1,0 +1,179 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type AgentHandle,
+  loadOrCreateDeviceKey,
+  OUTBOX_FILE,
+  type SensorSource,
+  startAgent,
+} from '@coldtrail/agent';
+import { type BrokerHandle, start as startBroker } from '@coldtrail/broker';
+import { Channel, type Clock, deviceTopic, makeConnectToken, parseAck, type Sample } from '@coldtrail/core';
+import { type LedgerSyncHandle, silentLog, start as startLedgerSync } from '@coldtrail/ledger-sync';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Refusals across the real parts (agent -> aedes broker -> ingest -> SQLite store): a device whose outbox was
+ * wiped forks its own chain; the ingest refuses the fork, the agent keeps the refused records and chains a
+ * fault, and what the ingest stored before is untouched. A malformed payload is refused the same way.
+ */
+const ORG = 'OrgOneMSP';
+const quiet = { info() {}, warn() {}, error() {} };
+
+/** Simulated time that moves only when the agent sleeps. */
+function manualClock(start: number): Clock {
+  let t = start;
+  return {
+    now: () => t,
+    sleep: (ms, signal) =>
+      new Promise((resolve) => {
+        if (!signal?.aborted) t += ms;
+        setImmediate(resolve);
+      }),
+  };
+}
+
+/** `cycles` polling cycles of temperature + humidity, then idle. */
+function source(cycles: number, base: number): SensorSource {
+  let k = 0;
+  return {
+    address: 'test://probe',
+    read(signal) {
+      if (k >= cycles)
+        return new Promise((r) => signal?.addEventListener('abort', () => r([]), { once: true }));
+      const v = base + k++ / 10;
+      const samples: Sample[] = [
+        { sensor: 'p1', kind: 'temperature', value: v, unit: 'CEL' },
+        { sensor: 'p1', kind: 'humidity', value: 50, unit: 'P1' },
+      ];
+      return Promise.resolve(samples);
+    },
+    close: async () => {},
+  };
+}
+
+const root = mkdtempSync(join(tmpdir(), 'coldtrail-refusal-'));
+let ls: LedgerSyncHandle;
+let broker: BrokerHandle;
+
+beforeAll(async () => {
+  ls = await startLedgerSync({ dataDir: join(root, 'ls'), org: ORG }, { log: silentLog });
+  broker = await startBroker({ port: 0 }, { directory: ls.directory, ingest: ls.ingest, log: quiet });
+});
+
+afterAll(async () => {
+  await broker?.close();
+  await ls?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function runAgent(device: string, cycles: number, base: number): Promise<AgentHandle> {
+  const dataDir = join(root, device);
+  const key = await loadOrCreateDeviceKey(dataDir);
+  await ls.registerDevice({ id: device, publicKey: key.publicKey });
+  return startAgent(
+    {
+      device,
+      org: ORG,
+      dataDir,
+      mqttUrl: broker.url,
+      samplePeriodMs: 60_000,
+      batchMaxRecords: 4,
+      resendTimeoutMs: 2_000,
+    },
+    { clock: manualClock(Date.UTC(2026, 0, 1)), sources: [source(cycles, base)], log: quiet },
+  );
+}
+
+/** Resolves once the agent has chained `n` records (events, not sleeps). */
+function recorded(agent: AgentHandle, n: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (agent.stats().recorded >= n) {
+        agent.off('record', check);
+        resolve();
+      }
+    };
+    agent.on('record', check);
+    check();
+  });
+}
+
+describe('refused batches across agent, broker and ingest', () => {
+  it('a forked chain is refused; the agent keeps its records and chains a fault; stored data is untouched', async () => {
+    const first = await runAgent('dev-a', 5, 4);
+    await recorded(first, 10);
+    await first.stopSampling();
+    await first.drained(10_000);
+    await first.close();
+    const storedBefore = await ls.storedUpTo('dev-a');
+    expect(storedBefore).toBe(10);
+
+    // The outbox is lost (e.g. a replaced SD card); the key survives, so the device starts a new chain at #1.
+    rmSync(join(root, 'dev-a', OUTBOX_FILE), { force: true });
+    const forked = await runAgent('dev-a', 3, 9);
+    const refused = new Promise<{ code: string }>((resolve) =>
+      forked.once('refused', (e) => resolve(e.notice)),
+    );
+    const notice = await refused;
+    expect(notice.code).toBe('CONFLICT');
+    await forked.stopSampling();
+    const stats = forked.stats();
+    expect(stats.refused).toBeGreaterThanOrEqual(1);
+    expect(stats.faults).toBeGreaterThanOrEqual(1);
+    expect(stats.pendingRecords).toBeGreaterThan(0); // nothing the ingest refused was deleted
+    await forked.close();
+
+    expect(await ls.storedUpTo('dev-a')).toBe(storedBefore);
+    const stats2 = await ls.stats();
+    expect(stats2.refused).toBeGreaterThanOrEqual(1);
+
+    // Another device is unaffected.
+    const other = await runAgent('dev-b', 2, 5);
+    await recorded(other, 4);
+    await other.stopSampling();
+    await other.drained(10_000);
+    await other.close();
+    expect(await ls.storedUpTo('dev-b')).toBe(4);
+  });
+
+  it('a malformed payload gets a PUBACK and a refusal in the ack, and the broker keeps serving', async () => {
+    const device = 'dev-c';
+    const key = await loadOrCreateDeviceKey(join(root, device));
+    await ls.registerDevice({ id: device, publicKey: key.publicKey });
+    const password = await makeConnectToken(device, device, Date.now(), key.signer);
+    const client = await mqtt.connectAsync(broker.url, {
+      clientId: device,
+      username: device,
+      password,
+      reconnectPeriod: 0,
+    });
+    try {
+      const acks = deviceTopic(ORG, device, Channel.Acks);
+      const ack = new Promise<ReturnType<typeof parseAck>>((resolve) =>
+        client.on('message', (topic, payload) => {
+          if (topic === acks) resolve(parseAck(payload));
+        }),
+      );
+      await client.subscribeAsync(acks, { qos: 1 });
+      await client.publishAsync(deviceTopic(ORG, device, Channel.Batches), '{"not":"a batch"', { qos: 1 });
+      const a = await ack;
+      expect(a.storedUpTo).toBe(0);
+      expect(a.refused.at(-1)?.code).toBe('INVALID_INPUT');
+      expect(await ls.storedUpTo(device)).toBe(0);
+    } finally {
+      await client.endAsync();
+    }
+    // The broker keeps serving the same device.
+    const again = await makeConnectToken(device, device, Date.now(), key.signer);
+    const client2 = await mqtt.connectAsync(broker.url, {
+      clientId: device,
+      username: device,
+      password: again,
+      reconnectPeriod: 0,
+    });
+    await client2.endAsync();
+  });
+});

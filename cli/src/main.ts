@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { describeFailure, Exit } from './exit-codes.js';
 
 /**
@@ -62,15 +62,14 @@ export function buildProgram(): Command {
 
 function positiveNumber(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new CommanderError(Exit.Usage, 'coldtrail.badNumber', `"${v}" is not a positive number`);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${v}" is not a positive number`);
   return n;
 }
 
 function port(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new CommanderError(Exit.Usage, 'coldtrail.badPort', `"${v}" is not a TCP port (1-65535)`);
+    throw new InvalidArgumentError(`"${v}" is not a TCP port (1-65535)`);
   }
   return n;
 }

@@ -1,25 +1,9 @@
-/**
- * Where the agent reports what it did. A plain interface so the CLI can render it and tests can collect it; the
- * agent never decides where logs go (only the CLI touches the process's streams).
- */
-export interface Log {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+import { jsonLineLog, type Log } from '@coldtrail/core';
 
-export const silentLog: Log = { info() {}, warn() {}, error() {} };
+export { type Log, silentLog } from '@coldtrail/core';
 
-/** One JSON line per warning or error on stderr; info is dropped. The default when no log is given. */
-export const stderrLog: Log = {
-  info() {},
-  warn: (message, fields) => writeLine('warn', message, fields),
-  error: (message, fields) => writeLine('error', message, fields),
-};
-
-function writeLine(level: string, message: string, fields?: Record<string, unknown>): void {
-  process.stderr.write(`${JSON.stringify({ level, service: 'agent', message, ...fields })}\n`);
-}
+/** The agent's default log: warnings and errors as JSON lines on stderr (only the CLI picks another). */
+export const stderrLog: Log = jsonLineLog('agent', (line) => process.stderr.write(line));
 
 /** Error message of anything thrown, for logs. */
 export function errorMessage(err: unknown): string {

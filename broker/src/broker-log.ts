@@ -1,12 +1,10 @@
+import type { Log } from '@coldtrail/core';
+
 /**
  * Structured log sink. `event` is a stable kebab-case name (`connect-refused`, `batch-refused`, ...), fields
  * carry the device, client id and reason. Injected so tests can assert on it and the CLI can route it.
  */
-export interface BrokerLog {
-  info(event: string, fields?: Record<string, unknown>): void;
-  warn(event: string, fields?: Record<string, unknown>): void;
-  error(event: string, fields?: Record<string, unknown>): void;
-}
+export type BrokerLog = Log;
 
 function line(level: string, event: string, fields?: Record<string, unknown>): string {
   return JSON.stringify({ level, component: 'broker', event, ...fields });

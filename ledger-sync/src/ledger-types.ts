@@ -1,87 +1,25 @@
+import type {
+  AnchorEntry,
+  DeviceEntry,
+  ExcursionEntry,
+  ProvenanceView,
+  ShipmentEntry,
+} from '@coldtrail/chaincode';
+
 /**
- * The ledger's view of the world, as the chaincode stores it and the typed client returns it.
- * All timestamps are ISO-8601 UTC strings. Ledger times (registeredAt, createdAt...) come from the transaction
- * timestamp; reading times (excursion start/end) come from the readings, i.e. the device clock.
+ * The ledger's view of the world, as the chaincode stores it and the typed client returns it. The entry
+ * shapes are the chaincode's own (one definition; the chaincode stays deployable on its own). All timestamps
+ * are ISO-8601 UTC strings: ledger times from the transaction timestamp, excursion start/end from the readings.
  */
-export interface DeviceEntry {
-  id: string;
-  /** MSP id of the org that registered (owns) the device. */
-  org: string;
-  publicKey: string;
-  registeredAt: string;
-}
-
-/** Single-event limits of the shipment's product profile (DESIGN §4). */
-export interface ShipmentProfile {
-  id: string;
-  lowerC: number;
-  upperC: number;
-  /** Continuous time beyond a limit before it is an excursion. */
-  delayMinutes: number;
-  /** Nominal sample period of the device, for coverage [t, t + period). */
-  samplePeriodSeconds: number;
-}
-
-export interface ShipmentEntry {
-  sscc: string;
-  device: string;
-  /** Current custodian org (MSP id). */
-  custodian: string;
-  origin: string;
-  destination: string;
-  product: string;
-  profile: ShipmentProfile;
-  /** First device seq that belongs to this shipment. */
-  fromSeq: number;
-  /** Last device seq of this shipment; null while in transit. */
-  toSeq: number | null;
-  status: 'in-transit' | 'completed';
-  createdAt: string;
-  completedAt: string | null;
-}
-
-export interface AnchorEntry {
-  device: string;
-  fromSeq: number;
-  toSeq: number;
-  /** RFC 6962-style Merkle root over the record hashes fromSeq..toSeq, hex. */
-  root: string;
-  count: number;
-  anchoredAt: string;
-  txId: string;
-}
-
-export interface ExcursionEntry {
-  sscc: string;
-  /** Deterministic id: `${sscc}:${rule}:${direction}:${startMillis}`. */
-  id: string;
-  rule: 'single-event';
-  direction: 'above' | 'below';
-  limit: number;
-  start: string;
-  end: string;
-  durationMs: number;
-  maxValue: number;
-  recordedAt: string;
-  txId: string;
-}
-
-export interface CustodyEvent {
-  sscc: string;
-  action: 'created' | 'completed';
-  org: string;
-  at: string;
-  txId: string;
-}
-
-export interface ProvenanceView {
-  shipment: ShipmentEntry;
-  device: DeviceEntry;
-  custody: CustodyEvent[];
-  /** Anchors of the device overlapping the shipment's seq range. */
-  anchors: AnchorEntry[];
-  excursions: ExcursionEntry[];
-}
+export type {
+  AnchorEntry,
+  CustodyEvent,
+  DeviceEntry,
+  ExcursionEntry,
+  ProvenanceView,
+  ShipmentEntry,
+  ShipmentProfile,
+} from '@coldtrail/chaincode';
 
 /** Typed face of the chaincode; implemented over any LedgerPort. */
 export interface LedgerClient {

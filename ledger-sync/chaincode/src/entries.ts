@@ -1,6 +1,6 @@
 /**
- * What the contract keeps in world state and returns (as JSON with sorted keys). The same shapes as
- * @coldtrail/ledger-sync's ledger-types.ts; repeated here because the chaincode is deployed on its own.
+ * What the contract keeps in world state and returns (as JSON with sorted keys). ledger-sync re-exports
+ * these as its ledger types (one definition, here, so the chaincode stays deployable on its own).
  * Ledger times come from the transaction timestamp; excursion start/end come from the readings.
  */
 export interface DeviceEntry {

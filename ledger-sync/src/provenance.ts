@@ -1,4 +1,5 @@
 import { ColdtrailError, ErrorCode, parseSscc } from '@coldtrail/core';
+import { detectShipmentExcursions, excursionId } from './excursion-engine.js';
 import type { CustodyEvent, DeviceEntry, LedgerClient, ShipmentEntry } from './ledger-types.js';
 import type { ReadingStore, StoredRecord } from './reading-store.js';
 import type { LedgerVerifier, Verification, VerificationCheck } from './verification.js';
@@ -40,6 +41,11 @@ export interface ReadingSummary {
 
 export interface ExcursionSummary {
   id: string;
+  /**
+   * True when the excursion is recorded on the ledger (the shipment is completed); false for one computed
+   * from the readings stored so far while the shipment is in transit, so an open shipment never looks clean.
+   */
+  recorded: boolean;
   rule: string;
   direction: 'above' | 'below';
   limitC: number;
@@ -92,16 +98,9 @@ export async function provenance(deps: ProvenanceDeps, ssccInput: string): Promi
     custody: view.custody,
     range,
     readings: summarize(inRange),
-    excursions: view.excursions.map((e) => ({
-      id: e.id,
-      rule: e.rule,
-      direction: e.direction,
-      limitC: e.limit,
-      start: e.start,
-      end: e.end,
-      durationMinutes: e.durationMs / 60_000,
-      maxValue: e.maxValue,
-    })),
+    excursions: complete
+      ? view.excursions.map((e) => ({ ...summaryOf(e, e.limit, e.durationMs, e.id), recorded: true }))
+      : provisionalExcursions(sscc, inRange, shipment),
     anchors: anchors.map(({ fromSeq, toSeq, root, count, txId, anchoredAt }) => ({
       fromSeq,
       toSeq,
@@ -112,6 +111,41 @@ export async function provenance(deps: ProvenanceDeps, ssccInput: string): Promi
     })),
     verification: { ok: checks.every((c) => c.ok), checks },
   };
+}
+
+type SummaryFields = Omit<ExcursionSummary, 'recorded'>;
+
+function summaryOf(
+  e: { rule: string; direction: 'above' | 'below'; start: string; end: string; maxValue: number },
+  limitC: number,
+  durationMs: number,
+  id: string,
+): SummaryFields {
+  return {
+    id,
+    rule: e.rule,
+    direction: e.direction,
+    limitC,
+    start: e.start,
+    end: e.end,
+    durationMinutes: durationMs / 60_000,
+    maxValue: e.maxValue,
+  };
+}
+
+/** The rule run over the readings stored so far (DESIGN §4), for a shipment still in transit. */
+function provisionalExcursions(
+  sscc: string,
+  records: readonly StoredRecord[],
+  shipment: ShipmentEntry,
+): ExcursionSummary[] {
+  return detectShipmentExcursions(
+    records.map((r) => r.record),
+    shipment.profile,
+  ).map((x) => {
+    const e = { ...x, start: new Date(x.start).toISOString(), end: new Date(x.end).toISOString() };
+    return { ...summaryOf(e, x.limit, x.durationMs, excursionId(sscc, x)), recorded: false };
+  });
 }
 
 function summarize(records: readonly StoredRecord[]): ReadingSummary {

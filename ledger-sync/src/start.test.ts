@@ -77,6 +77,15 @@ describe('ledger-sync start(): ingest to verified provenance', () => {
     expect(report.verification.checks.find((c) => c.name === 'anchors')?.detail).toMatch(
       /in transit, dev-1#321-360/,
     );
+    // Not recorded on the ledger yet, but an open shipment never looks clean: computed from what is stored.
+    expect(report.excursions).toEqual([
+      expect.objectContaining({
+        recorded: false,
+        direction: 'above',
+        start: new Date(T0 + 60 * MIN).toISOString(),
+        end: new Date(T0 + 120 * MIN).toISOString(),
+      }),
+    ]);
   });
 
   it('completes the shipment: anchors the last window, records the excursion, and proves it all', async () => {
@@ -105,6 +114,7 @@ describe('ledger-sync start(): ingest to verified provenance', () => {
     });
     expect(report.excursions).toEqual([
       expect.objectContaining({
+        recorded: true,
         direction: 'above',
         limitC: 8,
         start: new Date(T0 + 60 * MIN).toISOString(),

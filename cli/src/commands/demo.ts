@@ -19,7 +19,7 @@ import {
 } from '../demo/demo-setup.js';
 import { createFileLog } from '../demo/file-log.js';
 import { openSerialLink, type SerialChoice } from '../demo/serial-link.js';
-import { Exit, ExitError } from '../exit-codes.js';
+import { Exit } from '../exit-codes.js';
 import { demoJson, renderProvenance } from '../render/provenance-text.js';
 import { createStatusLine } from '../status-line.js';
 
@@ -129,9 +129,7 @@ export async function demo(opts: DemoOptions): Promise<void> {
     );
 
     const simEnd = scenarioStart + scenario.durationMs;
-    while (clock.now() < simEnd) {
-      if (interrupted.signal.aborted)
-        throw new ExitError(Exit.Interrupted, 'interrupted; everything stored so far is kept');
+    while (clock.now() < simEnd && !interrupted.signal.aborted) {
       const s = agent.stats();
       const elapsed = Math.min(1, (clock.now() - scenarioStart) / scenario.durationMs);
       status.update(
@@ -139,6 +137,12 @@ export async function demo(opts: DemoOptions): Promise<void> {
         `${new Date(clock.now()).toISOString().slice(0, 16)}Z  ${s.recorded} records, ${s.faults} faults, stored up to #${s.storedUpTo}${s.connected ? '' : ' (offline)'}`,
       );
       await sleep(200, undefined, { signal: interrupted.signal }).catch(() => {});
+    }
+    // Ctrl-C ends the trip early: the shipment is still closed properly with what was read. A second Ctrl-C
+    // quits at once (everything durable stays; the shipment then stays in transit).
+    if (interrupted.signal.aborted) {
+      status.log('interrupted: ending the trip here and closing the shipment (Ctrl-C again to quit at once)');
+      process.once('SIGINT', () => process.exit(Exit.Interrupted));
     }
     await agent.stopSampling();
     status.update(1, 'sampling done; waiting for the last readings to be stored');
@@ -168,6 +172,7 @@ export async function demo(opts: DemoOptions): Promise<void> {
       );
     }
     if (!report.verification.ok) process.exitCode = Exit.VerificationFailed;
+    else if (interrupted.signal.aborted) process.exitCode = Exit.Interrupted;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -3,8 +3,10 @@
  *
  * single-event: an excursion is a run of consecutive samples beyond the limit whose continuous time beyond
  * (from the first sample's t to the last sample's t + period) is at least `delayMs`. Shorter runs (spikes)
- * raise no alarm. A run is continuous only while each sample starts where the previous one's coverage ends
- * (within half a period); a gap in the data ends the run, and the gap itself is reported by fault records.
+ * raise no alarm. Only a sample within the limit ends a run: a gap in the data (a probe fault, a lost
+ * sample) between two samples beyond the limit is counted as beyond, because nothing shows the product came
+ * back in range — the conservative reading for medicines (a fault every few minutes must not hide an hours-long
+ * excursion). `gapMs` reports how much of the duration had no sample, so the gap is visible, not hidden.
  */
 export interface TimedValue {
   /** Epoch milliseconds. */
@@ -36,6 +38,8 @@ export interface Excursion {
   /** Most extreme value during the excursion (max above, min below). */
   maxValue: number;
   samples: number;
+  /** Time within [start, end) not covered by any sample (data gaps bridged by the run). */
+  gapMs: number;
 }
 
 function beyond(value: number, rule: SingleEventRule): boolean {
@@ -50,7 +54,7 @@ export function detectSingleEvent(
 ): Excursion[] {
   if (!(periodMs > 0)) throw new RangeError('sample period must be positive');
   const out: Excursion[] = [];
-  let run: { start: number; lastT: number; extreme: number; n: number } | undefined;
+  let run: { start: number; lastT: number; extreme: number; n: number; gapMs: number } | undefined;
   const flush = () => {
     if (!run) return;
     const end = run.lastT + periodMs;
@@ -64,15 +68,17 @@ export function detectSingleEvent(
         durationMs: end - run.start,
         maxValue: run.extreme,
         samples: run.n,
+        gapMs: run.gapMs,
       });
     }
     run = undefined;
   };
   for (const s of samples) {
-    if (run && s.t - (run.lastT + periodMs) > periodMs / 2) flush();
     if (beyond(s.value, rule)) {
-      if (!run) run = { start: s.t, lastT: s.t, extreme: s.value, n: 1 };
+      if (!run) run = { start: s.t, lastT: s.t, extreme: s.value, n: 1, gapMs: 0 };
       else {
+        // Coverage of the previous sample ends at lastT + period; anything up to this sample is a gap.
+        run.gapMs += Math.max(0, s.t - (run.lastT + periodMs));
         run.lastT = s.t;
         run.n++;
         run.extreme =

@@ -58,14 +58,15 @@ describe('excursion engine (single-event rule, DESIGN §4)', () => {
     expect(found[0]!.durationMs).toBe(30 * MIN);
   });
 
-  it('takes temperature samples only: faults end a run, humidity is ignored', () => {
+  it('takes temperature samples only: a fault inside a run is bridged, not a reset; humidity is ignored', () => {
     const humid = (m: number): Sample[] => [
       { sensor: 'probe-1', kind: 'humidity', value: m > 0 ? 99 : 50, unit: 'P1' },
     ];
-    // 60 minutes above with a fault at minute 135: runs of 35 and 24 minutes, only the first counts.
+    // 60 minutes above with a fault at minute 135: one 60-minute excursion with one minute without data
+    // (a fault must not split it into two runs shorter than the delay).
     const records = lane(300, (m) => (m === 135 ? null : m >= 100 && m < 160 ? 9 : 5), humid);
     const found = detectShipmentExcursions(records, PROFILE);
-    expect(found.map((e) => [e.start, e.end])).toEqual([[T0 + 100 * MIN, T0 + 135 * MIN]]);
+    expect(found.map((e) => [e.start, e.end, e.gapMs])).toEqual([[T0 + 100 * MIN, T0 + 160 * MIN, MIN]]);
   });
 
   it('keeps one series per sensor', () => {

@@ -38,6 +38,8 @@ const HOSTILE: unknown[] = [
   { sensor: 'probe-1', kind: 'temperature', value: Number.POSITIVE_INFINITY, unit: 'CEL' },
   { sensor: 'probe-1', kind: 'temperature', value: '4.5', unit: 'CEL' },
   { sensor: 'probe-1', kind: 'temperature', value: 4.5, unit: 'K' },
+  { sensor: 'probe-1', kind: 'temperature', value: 4.5, unit: 'P1' },
+  { sensor: 'probe-1', kind: 'humidity', value: 45, unit: 'CEL' },
   { sensor: 'probe-1', kind: 'pressure', value: 4.5, unit: 'CEL' },
   { sensor: 'probe-1', kind: 'fault', fault: 'melted' },
   { sensor: 'probe-1', kind: 'fault' },

@@ -8,7 +8,7 @@ import {
   ReadingKind,
   type ReadingRecord,
   type Sample,
-  Unit,
+  UNIT_OF,
 } from '@coldtrail/core';
 import { AGENT_SENSOR } from './agent-sensor.js';
 
@@ -20,7 +20,6 @@ import { AGENT_SENSOR } from './agent-sensor.js';
  */
 
 const MEASURED_KINDS = new Set<string>([ReadingKind.Temperature, ReadingKind.Humidity]);
-const UNITS = new Set<string>(Object.values(Unit));
 const FAULTS = new Set<string>(Object.values(FaultCode));
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -51,9 +50,13 @@ export function chainSample(
   if (isIdentifier(sensor)) {
     if (MEASURED_KINDS.has(s?.kind as string)) {
       const value = s?.value;
-      if (typeof value === 'number' && Number.isFinite(value) && UNITS.has(s?.unit as string)) {
+      if (
+        typeof value === 'number' &&
+        Number.isFinite(value) &&
+        s?.unit === UNIT_OF[s?.kind as 'temperature' | 'humidity']
+      ) {
         const { kind, unit } = sample as Extract<Sample, { value: number }>;
-        return { v: RECORD_VERSION, device, seq, ts, sensor, prev, kind, value, unit };
+        return { v: RECORD_VERSION, device, seq, ts, sensor, prev, kind, value, unit } as ReadingRecord;
       }
     } else if (s?.kind === ReadingKind.Fault && FAULTS.has(s?.fault as string)) {
       const fault = s.fault as FaultCode;

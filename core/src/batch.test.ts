@@ -83,6 +83,7 @@ describe('signed batches', () => {
       { ...good, sig: 'zz' },
       { ...good, records: [{ ...good.records[0], extra: 1 }, good.records[1]] },
       { ...good, records: [{ ...good.records[0], value: 'hot' }, good.records[1]] },
+      { ...good, records: [{ ...good.records[0], unit: 'P1' }, good.records[1]] },
     ];
     for (const c of cases) {
       expect(codeOf(() => parseBatch(typeof c === 'string' ? c : JSON.stringify(c)))).toBe('INVALID_INPUT');

@@ -51,7 +51,8 @@ export interface ReadingRecord {
 
 /** A sample before it is chained: what a SensorSource produces. */
 export type Sample =
-  | { sensor: string; kind: 'temperature' | 'humidity'; value: number; unit: Unit }
+  | { sensor: string; kind: 'temperature'; value: number; unit: 'CEL' }
+  | { sensor: string; kind: 'humidity'; value: number; unit: 'P1' }
   | { sensor: string; kind: 'fault'; fault: FaultCode; message?: string };
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -89,6 +90,11 @@ export function makeRecord(
 }
 
 const KINDS = new Set<string>(Object.values(ReadingKind));
+/** Each measured kind has exactly one unit, so a value can never be read in the wrong scale. */
+export const UNIT_OF = { temperature: Unit.Celsius, humidity: Unit.Percent } as const satisfies Record<
+  Exclude<ReadingKind, 'fault'>,
+  Unit
+>;
 const UNITS = new Set<string>(Object.values(Unit));
 const FAULTS = new Set<string>(Object.values(FaultCode));
 const KEYS = new Set(['v', 'device', 'seq', 'ts', 'sensor', 'kind', 'value', 'unit', 'prev', 'fault']);
@@ -113,6 +119,8 @@ export function recordProblem(r: unknown): string | undefined {
   } else {
     if (typeof o.value !== 'number' || !Number.isFinite(o.value)) return 'value must be a finite number';
     if (typeof o.unit !== 'string' || !UNITS.has(o.unit)) return `unknown unit ${String(o.unit)}`;
+    if (o.unit !== UNIT_OF[o.kind as 'temperature' | 'humidity'])
+      return `${o.kind} must be in ${UNIT_OF[o.kind as 'temperature' | 'humidity']}`;
     if ('fault' in o) return 'only fault records carry a fault code';
   }
   return undefined;

@@ -29,10 +29,14 @@ export function applyAck(outbox: Outbox, payload: Buffer, nowMs: number, log: Lo
     // The ingest holding more of this device than it ever batched means the device's chain forked (its outbox
     // was lost or replaced and seqs restarted) or the ack is hostile: acknowledge nothing on its word, but
     // still take its refusals, which is how a forked chain gets reported instead of resent forever.
-    const forked = ack.storedUpTo > outbox.batchedUpTo();
+    // The watermark must name our own record: same seq AND same hash (a replaced outbox restarts at #1 and can
+    // run past the ingest's watermark of the old chain before it reconnects).
+    const forked =
+      ack.storedUpTo > outbox.batchedUpTo() ||
+      (ack.storedUpTo > outbox.storedUpTo() && outbox.hashAt(ack.storedUpTo) !== ack.storedHead);
     if (forked) {
       log.warn(
-        'ignoring the watermark of an ack that claims more than this outbox ever batched (forked chain?)',
+        'ignoring the watermark of an ack that does not match this outbox (forked chain after a lost outbox?)',
         {
           storedUpTo: ack.storedUpTo,
           batchedUpTo: outbox.batchedUpTo(),

@@ -242,6 +242,13 @@ export class Outbox {
    * Refuses a watermark above anything this device batched (a hostile or foreign ack would otherwise let the
    * agent delete records the ingest never saw).
    */
+  /** Hash of record `seq` while the outbox still holds it (GENESIS_HASH for 0). */
+  hashAt(seq: number): string | undefined {
+    this.#open();
+    if (seq === 0) return GENESIS_HASH;
+    return this.#s.recordHash.get(seq);
+  }
+
   acknowledge(storedUpTo: number): OutboxBatch[] {
     this.#open();
     if (!Number.isSafeInteger(storedUpTo) || storedUpTo < 0 || storedUpTo > this.#batchedUpTo) {

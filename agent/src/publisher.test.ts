@@ -179,7 +179,13 @@ describe('Publisher against a real aedes broker', () => {
     await eventually(() => warnings.includes(blocked), 'the blocked delivery reported');
 
     // the retained ack arriving again (e.g. after a reconnect) changes nothing
-    const again: AckMessage = { v: 1, device: DEVICE, storedUpTo: 5, refused: broker.state(DEVICE).refused };
+    const again: AckMessage = {
+      v: 1,
+      device: DEVICE,
+      storedUpTo: 5,
+      storedHead: broker.state(DEVICE).head,
+      refused: broker.state(DEVICE).refused,
+    };
     await broker.publishAck(DEVICE, JSON.stringify(again));
     await broker.publishAck(DEVICE, 'flush'); // malformed: ignored, but proves the previous one was handled
     await eventually(() => warnings.includes('ignoring a malformed ack'), 'the marker ack');
@@ -194,8 +200,8 @@ describe('Publisher against a real aedes broker', () => {
     const hostile = [
       'not json',
       '{"v":1}',
-      JSON.stringify({ v: 1, device: 'other', storedUpTo: 5, refused: [] }),
-      JSON.stringify({ v: 1, device: DEVICE, storedUpTo: 999, refused: [] }),
+      JSON.stringify({ v: 1, device: 'other', storedUpTo: 5, storedHead: '0'.repeat(64), refused: [] }),
+      JSON.stringify({ v: 1, device: DEVICE, storedUpTo: 999, storedHead: '0'.repeat(64), refused: [] }),
       JSON.stringify({ v: 1, device: DEVICE, storedUpTo: 5, refused: [{ fromSeq: 1 }] }),
       Buffer.from([0xff, 0xfe, 0x00]),
     ];

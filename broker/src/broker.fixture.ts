@@ -118,7 +118,13 @@ export class MemoryIngest implements IngestPort {
       this.state.set(device, st);
     }
     const s = st;
-    const ack = (): AckMessage => ({ v: 1, device, storedUpTo: s.storedUpTo, refused: [...s.refused] });
+    const ack = (): AckMessage => ({
+      v: 1,
+      device,
+      storedUpTo: s.storedUpTo,
+      storedHead: s.head,
+      refused: [...s.refused],
+    });
     const refuse = (fromSeq: number, toSeq: number, err: unknown): IngestOutcome => {
       const code = isColdtrailError(err) ? err.code : ErrorCode.InvalidInput;
       const reason = err instanceof Error ? err.message : String(err);

@@ -61,7 +61,13 @@ describe('ingest hook: ack after durable write', () => {
     write.resolve();
     await publish;
     expect(acked).toHaveLength(1);
-    expect(parseAck(await ack)).toEqual({ v: 1, device: 'dev-1', storedUpTo: 3, refused: [] });
+    expect(parseAck(await ack)).toEqual({
+      v: 1,
+      device: 'dev-1',
+      storedUpTo: 3,
+      storedHead: rig.ingest.state.get('dev-1')?.head,
+      refused: [],
+    });
     expect(rig.ingest.state.get('dev-1')?.records).toHaveLength(3);
     expect(rig.broker.stats().batches).toMatchObject({ stored: 1, failed: 0 });
   });
@@ -151,7 +157,8 @@ describe('ingest hook: acks, refusals, duplicates', () => {
     const [topic, payload, packet] = await retained;
     expect(topic).toBe(dev.topic(Channel.Acks));
     expect(packet.retain).toBe(true);
-    expect(parseAck(payload)).toEqual({ v: 1, device: 'dev-1', storedUpTo: 4, refused: [] });
+    expect(parseAck(payload)).toMatchObject({ v: 1, device: 'dev-1', storedUpTo: 4, refused: [] });
+    expect(parseAck(payload).storedHead).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('PUBACKs a batch with a bad signature, stores nothing and lists the refusal in the ack', async () => {

@@ -1,4 +1,5 @@
 import { ColdtrailError, ErrorCode } from './errors.js';
+import { isHash } from './hash.js';
 import { isIdentifier } from './reading.js';
 
 /**
@@ -11,6 +12,12 @@ export interface AckMessage {
   device: string;
   /** Highest seq stored durably for this device (0 when nothing is stored). */
   storedUpTo: number;
+  /**
+   * Hash of the stored record `storedUpTo` (GENESIS_HASH when nothing is stored). A seq alone cannot tell
+   * whose chain it belongs to: a device whose outbox was replaced restarts at #1, and must not take the
+   * ingest's watermark of its old chain as an acknowledgement of the new one.
+   */
+  storedHead: string;
   /** Most recent refusals for this device, newest last (bounded list). */
   refused: RefusalNotice[];
 }
@@ -43,6 +50,7 @@ export function parseAck(payload: Uint8Array | string): AckMessage {
     isIdentifier(a.device) &&
     Number.isSafeInteger(a.storedUpTo) &&
     (a.storedUpTo as number) >= 0 &&
+    isHash(a.storedHead) &&
     Array.isArray(a.refused) &&
     a.refused.every(
       (r) =>

@@ -54,10 +54,11 @@ describe('connect token', () => {
 
 describe('ack messages', () => {
   it('parses a valid ack and rejects malformed ones', () => {
-    const ack = { v: 1, device: 'dev-1', storedUpTo: 10, refused: [] };
+    const ack = { v: 1, device: 'dev-1', storedUpTo: 10, storedHead: 'a'.repeat(64), refused: [] };
     expect(parseAck(JSON.stringify(ack))).toEqual(ack);
     expect(() => parseAck('{')).toThrow(/not JSON/);
     expect(() => parseAck(JSON.stringify({ ...ack, storedUpTo: -1 }))).toThrow(/format/);
+    expect(() => parseAck(JSON.stringify({ ...ack, storedHead: 'x' }))).toThrow(/format/);
     expect(() => parseAck(JSON.stringify({ ...ack, refused: [{ fromSeq: 1 }] }))).toThrow(/format/);
   });
 });
@@ -89,15 +90,27 @@ describe('single-event rule', () => {
     });
   });
 
-  it('exactly at the limit is not beyond it; below-limit rules work too; a data gap splits a run', () => {
+  it('exactly at the limit is not beyond it; below-limit rules work too; data gaps inside a run are bridged', () => {
     expect(detectSingleEvent(series(Array(60).fill(8)), rule, minute)).toEqual([]);
     const low = { ...rule, limit: 2, direction: 'below' } as const;
     const ex = detectSingleEvent(series([...Array(40).fill(1.5), 3]), low, minute);
     expect(ex).toMatchObject([{ direction: 'below', maxValue: 1.5, durationMs: 40 * minute }]);
+    // Two 20-minute halves beyond the limit with 5 minutes of no data between them: the gap is bridged
+    // (nothing shows the product came back in range), so it is one 45-minute excursion with 5 minutes of gap.
     const gapped = [
       ...series(Array(20).fill(9)),
       ...series(Array(20).fill(9)).map((s) => ({ ...s, t: s.t + 25 * minute })),
     ];
-    expect(detectSingleEvent(gapped, rule, minute)).toEqual([]);
+    expect(detectSingleEvent(gapped, rule, minute)).toMatchObject([
+      { start: 0, end: 45 * minute, durationMs: 45 * minute, gapMs: 5 * minute, samples: 40 },
+    ]);
+    // A fault every 20 minutes during three hours at 12 °C must not hide the excursion.
+    const faulty = series(Array(180).fill(12)).filter((_, i) => i % 20 !== 19);
+    expect(detectSingleEvent(faulty, rule, minute)).toMatchObject([
+      { start: 0, end: 179 * minute, gapMs: 8 * minute },
+    ]);
+    // An in-range sample ends the run even after a gap.
+    const back = [...series(Array(20).fill(9)), { t: 30 * minute, value: 5 }, { t: 31 * minute, value: 9 }];
+    expect(detectSingleEvent(back, rule, minute)).toEqual([]);
   });
 });

@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { type Batch, MAX_ACK_REFUSALS, MAX_BATCH_BYTES, type ReadingRecord } from '@coldtrail/core';
+import {
+  type Batch,
+  hashRecord,
+  MAX_ACK_REFUSALS,
+  MAX_BATCH_BYTES,
+  type ReadingRecord,
+} from '@coldtrail/core';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { batchOf, payload, recordStream, type TestDevice, tempDir, testDevice } from './fixtures.test-kit.js';
@@ -52,7 +58,10 @@ describe('ingest', () => {
   it('stores verified batches durably and acknowledges the stored head', async () => {
     const s = recordStream(device.id);
     const first = await send(await batchOf(s.next(5), device.signer));
-    expect(first).toEqual({ status: 'stored', ack: { v: 1, device: 'dev-1', storedUpTo: 5, refused: [] } });
+    expect(first).toEqual({
+      status: 'stored',
+      ack: { v: 1, device: 'dev-1', storedUpTo: 5, storedHead: hashRecord(s.all[4]!), refused: [] },
+    });
     const second = await send(await batchOf(s.next(3), device.signer));
     expect(second.ack.storedUpTo).toBe(8);
     expect(await held()).toEqual(s.all);
@@ -88,7 +97,13 @@ describe('ingest', () => {
     const gap = await send(await batchOf(s.next(2), device.signer));
     expect(gap.status).toBe('gap');
     expect(gap.reason).toMatch(/resend from #4/);
-    expect(gap.ack).toEqual({ v: 1, device: 'dev-1', storedUpTo: 3, refused: [] });
+    expect(gap.ack).toEqual({
+      v: 1,
+      device: 'dev-1',
+      storedUpTo: 3,
+      storedHead: hashRecord(s.all[2]!),
+      refused: [],
+    });
     expect(await held()).toHaveLength(3);
   });
 

@@ -42,12 +42,16 @@ export function createIngest(options: IngestOptions): IngestPort {
   const log = options.log ?? stderrLog;
   const queue = new KeyedQueue();
 
-  const ackFor = async (device: string): Promise<AckMessage> => ({
-    v: 1,
-    device,
-    storedUpTo: (await store.head(device)).seq,
-    refused: await store.refusals(device, MAX_ACK_REFUSALS),
-  });
+  const ackFor = async (device: string): Promise<AckMessage> => {
+    const head = await store.head(device);
+    return {
+      v: 1,
+      device,
+      storedUpTo: head.seq,
+      storedHead: head.hash,
+      refused: await store.refusals(device, MAX_ACK_REFUSALS),
+    };
+  };
 
   const refuse = async (
     device: string,

@@ -55,6 +55,10 @@ export function buildProgram(): Command {
     .description('replay the embedded ledger and check every block, signature and state entry')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--json', 'print JSON')
+    .option(
+      '--expect-tip <number:hash>',
+      'fail unless the ledger still holds this block (from an earlier run)',
+    )
     .action(async (opts) => (await import('./commands/ledger-verify.js')).ledgerVerify(opts));
 
   return program;

@@ -102,6 +102,17 @@ describe('shipments', () => {
     expect(await peer.ok(OTHER, 'ListShipments')).toEqual([r.value]);
   });
 
+  it("refuses a shipment on another org's device", async () => {
+    await peer.ok(OWNER, 'RegisterDevice', 'probe-1', KEY);
+    expect(await peer.refused(OTHER, 'CreateShipment', shipment())).toMatch(
+      /^FORBIDDEN: device probe-1 is owned by ColdtrailOrgMSP/,
+    );
+    expect(await peer.ok(OWNER, 'ListShipments')).toEqual([]);
+    await peer.ok(OTHER, 'RegisterDevice', 'probe-2', KEY);
+    const own = await peer.ok(OTHER, 'CreateShipment', shipment({ sscc: SSCC2, device: 'probe-2' }));
+    expect(own).toMatchObject({ custodian: OTHER, device: 'probe-2' });
+  });
+
   it('validates SSCC, fields and the device', async () => {
     expect(await peer.refused(OWNER, 'CreateShipment', shipment())).toMatch(/^NOT_FOUND: device probe-1/);
     await peer.ok(OWNER, 'RegisterDevice', 'probe-1', KEY);
@@ -214,6 +225,33 @@ describe('excursions and provenance', () => {
     );
     expect(await peer.refused(OWNER, 'RecordExcursion', excursion({ rule: 'mkt' }))).toMatch(/rule/);
     expect(await peer.refused(OWNER, 'RecordExcursion', excursion({ sscc: SSCC2 }))).toMatch(/id must be/);
+  });
+
+  it('refuses new excursions once the shipment is completed, but still answers an identical retry', async () => {
+    await withShipment();
+    await peer.ok(OWNER, 'AnchorReadings', anchor(1, 8));
+    const first = await peer.ok(OWNER, 'RecordExcursion', excursion());
+    await peer.ok(OWNER, 'CompleteShipment', SSCC, '8');
+    const retry = await peer.invoke(OWNER, 'RecordExcursion', excursion());
+    expect(retry.status).toBe(200);
+    expect(retry.value).toEqual(first);
+    expect(retry.writes).toEqual([]);
+    const later = {
+      id: `${SSCC}:single-event:below:${Date.parse('2025-03-01T12:00:00.000Z')}`,
+      direction: 'below',
+      limit: 2,
+      start: '2025-03-01T12:00:00.000Z',
+      end: '2025-03-01T12:30:00.000Z',
+      durationMs: 1_800_000,
+      maxValue: 1.1,
+    };
+    expect(await peer.refused(OWNER, 'RecordExcursion', excursion(later))).toMatch(
+      /^CONFLICT: shipment 037612345000000014 is completed; no new excursions/,
+    );
+    expect(await peer.refused(OWNER, 'RecordExcursion', excursion({ maxValue: 10 }))).toMatch(
+      /already recorded with other details/,
+    );
+    expect(await peer.ok(OTHER, 'QueryProvenance', SSCC)).toMatchObject({ excursions: [first] });
   });
 
   it('answers provenance with custody, overlapping anchors and excursions', async () => {

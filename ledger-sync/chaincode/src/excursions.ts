@@ -26,7 +26,7 @@ export function excursionId(sscc: string, rule: string, direction: string, start
 /**
  * Records a detected excursion against a shipment. Only the custodian records; the id must be the
  * deterministic one; recording the same excursion again is a no-op and a different one under that id is
- * refused.
+ * refused, as is any new excursion once the shipment is completed.
  */
 export async function recordExcursion(ctx: Context, excursionArg: string): Promise<ExcursionEntry> {
   const e = v.jsonObject(excursionArg, 'excursion', EXCURSION_FIELDS);
@@ -62,6 +62,11 @@ export async function recordExcursion(ctx: Context, excursionArg: string): Promi
     const { recordedAt, txId, ...stored } = existing;
     if (stableJson(stored) === stableJson(input)) return existing; // a retry
     conflict(`excursion ${expectedId} is already recorded with other details`);
+  }
+  // Completion is final: the excursions a shipment is judged by are those recorded before CompleteShipment
+  // (ledger-sync records them first). Only the identical-retry no-op above still answers afterwards.
+  if (shipment.status === 'completed') {
+    conflict(`shipment ${sscc} is completed; no new excursions can be recorded against it`);
   }
   const entry: ExcursionEntry = { ...input, recordedAt: txTime(ctx).iso, txId: ctx.stub.getTxID() };
   await writeJson(ctx, key, entry);

@@ -22,7 +22,7 @@ function parseProfile(value: unknown): ShipmentProfile {
   return profile;
 }
 
-/** Creates a shipment in transit; the creating org becomes its custodian. */
+/** Creates a shipment in transit on a device the calling org owns; that org becomes its custodian. */
 export async function createShipment(ctx: Context, shipmentArg: string): Promise<ShipmentEntry> {
   const s = v.jsonObject(shipmentArg, 'shipment', SHIPMENT_FIELDS);
   const sscc = v.sscc(s.sscc);
@@ -44,8 +44,12 @@ export async function createShipment(ctx: Context, shipmentArg: string): Promise
     if (custodian === org && stableJson(given) === stableJson(fields)) return existing; // a retry
     conflict(`shipment ${sscc} already exists with other details; use a new SSCC`);
   }
-  if (!(await readJson<DeviceEntry>(ctx, keys.device(ctx, device)))) {
-    notFound(`device ${device} is not registered; register it before creating a shipment`);
+  const owner = await readJson<DeviceEntry>(ctx, keys.device(ctx, device));
+  if (!owner) notFound(`device ${device} is not registered; register it before creating a shipment`);
+  // The custodian anchors and completes against the device's readings, which only the device's org anchors:
+  // another org must not open shipments (and so custody claims) on a device it does not own.
+  if (owner.org !== org) {
+    forbidden(`device ${device} is owned by ${owner.org}; only it may create shipments on the device`);
   }
   const now = txTime(ctx);
   const entry: ShipmentEntry = {

@@ -69,7 +69,8 @@ describe('embedded ledger', () => {
     expect(chain.map((b) => b.number)).toEqual([0, 1, 2, 3]);
     expect(chain[0]?.prev_hash).toBe('0'.repeat(64));
     for (let i = 1; i < chain.length; i++) expect(chain[i]?.prev_hash).toBe(chain[i - 1]?.hash);
-    expect(await l.verify()).toEqual({ ok: true, blocks: 4, transactions: 4, problems: [] });
+    const tip = { number: 3, hash: chain[3]?.hash };
+    expect(await l.verify()).toEqual({ ok: true, blocks: 4, transactions: 4, tip, problems: [] });
 
     const cert = await readFile(join(dir, 'ledger-keys', 'msp', ORG, 'cert.pem'), 'utf8');
     expect(cert).toMatch(/^-----BEGIN CERTIFICATE-----/);

@@ -17,7 +17,7 @@ import { ValidationCode } from './ledger-records.js';
 import { type SimulationContext, simulateTransaction } from './simulate-transaction.js';
 import { dbStateReader } from './state-reader.js';
 import { verifyLedgerDb } from './verify-ledger.js';
-import type { LedgerVerifyReport } from './verify-report.js';
+import type { LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js';
 
 /**
  * The embedded single-node ledger (DESIGN §3): the coldtrail contract runs in-process through fabric-shim's
@@ -41,7 +41,7 @@ export interface EmbeddedLedger {
   /** A port acting as org `org` (an MSP id such as `ColdtrailOrgMSP`). */
   port(org: string): LedgerPort;
   /** Replays and checks the whole ledger (see verifyLedger). */
-  verify(): Promise<LedgerVerifyReport>;
+  verify(options?: LedgerVerifyOptions): Promise<LedgerVerifyReport>;
   /** Commits what is queued, then closes. Idempotent. */
   close(): Promise<void>;
 }
@@ -146,8 +146,8 @@ class Ledger implements EmbeddedLedger {
     };
   }
 
-  async verify(): Promise<LedgerVerifyReport> {
-    return verifyLedgerDb(this.db, await readNodeCertificate(this.paths.keysDir));
+  async verify(options?: LedgerVerifyOptions): Promise<LedgerVerifyReport> {
+    return verifyLedgerDb(this.db, await readNodeCertificate(this.paths.keysDir), options);
   }
 
   close(): Promise<void> {

@@ -51,12 +51,99 @@ function sql(statement: string, ...params: unknown[]): void {
   db.close();
 }
 
+/** The hash of block `number` in the untouched ledger. */
+function blockHashAt(number: number): string {
+  const db = new Database(join(pristine, 'ledger.sqlite'), { readonly: true });
+  try {
+    return db.prepare('SELECT hash FROM blocks WHERE number = ?').pluck().get(number) as string;
+  } finally {
+    db.close();
+  }
+}
+
 const anchorKey = (fromSeq: number) =>
   Buffer.from(`\u0000anchor\u0000probe-1\u0000${String(fromSeq).padStart(16, '0')}\u0000`);
 
 describe('verifyLedger', () => {
-  it('passes an untouched copy', async () => {
-    expect(await verifyLedger(copy)).toEqual({ ok: true, blocks: 5, transactions: 5, problems: [] });
+  it('passes an untouched copy and reports its tip', async () => {
+    expect(await verifyLedger(copy)).toEqual({
+      ok: true,
+      blocks: 5,
+      transactions: 5,
+      tip: { number: 4, hash: blockHashAt(4) },
+      problems: [],
+    });
+  });
+
+  it('checks an expected tip: reached, and the block there has the expected hash', async () => {
+    const tip = { number: 4, hash: blockHashAt(4) };
+    expect((await verifyLedger(copy, { expectTip: tip })).ok).toBe(true);
+    // A tip seen earlier still holds once the ledger has grown past it; upper-case hex is the same hash.
+    expect(
+      (await verifyLedger(copy, { expectTip: { number: 2, hash: blockHashAt(2).toUpperCase() } })).ok,
+    ).toBe(true);
+    expect((await verifyLedger(copy, { expectTip: { hash: blockHashAt(3) } })).ok).toBe(true);
+    const forked = await verifyLedger(copy, { expectTip: { number: 2, hash: blockHashAt(3) } });
+    expect(forked.problems).toEqual([
+      {
+        block: 2,
+        check: 'tip',
+        message: expect.stringMatching(/^block 2 hashes to [0-9a-f]{64}, not the expected/),
+      },
+    ]);
+    await expect(verifyLedger(copy, { expectTip: { number: -1 } })).rejects.toMatchObject({
+      code: ErrorCode.InvalidInput,
+    });
+    await expect(verifyLedger(copy, { expectTip: { hash: 'abc' } })).rejects.toMatchObject({
+      code: ErrorCode.InvalidInput,
+    });
+    const ledger = await openEmbeddedLedger({ path: copy });
+    try {
+      expect(await ledger.verify({ expectTip: tip })).toMatchObject({ ok: true, tip });
+      expect((await ledger.verify({ expectTip: { number: 5 } })).problems).toMatchObject([
+        { block: 5, check: 'tip' },
+      ]);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('cannot see a tail cut consistently off the end, unless given the tip recorded before', async () => {
+    const original = { number: 4, hash: blockHashAt(4) };
+    // Someone with SQL access drops blocks 3 and 4 (the last anchor and the completion) with their
+    // transactions and history, and rebuilds the state from the remaining history.
+    const db = new Database(join(copy, 'ledger.sqlite'));
+    db.exec(`
+      DELETE FROM transactions WHERE block_number >= 3;
+      DELETE FROM history WHERE block_number >= 3;
+      DELETE FROM blocks WHERE number >= 3;
+      DELETE FROM state;
+      INSERT INTO state (key, value, block_number, tx_index)
+        SELECT key, value, block_number, tx_index FROM history h
+        WHERE value IS NOT NULL AND NOT EXISTS (
+          SELECT 1 FROM history later WHERE later.key = h.key
+            AND (later.block_number, later.tx_index) > (h.block_number, h.tx_index));
+    `);
+    db.close();
+
+    // The limit of replay: everything it checks is in the one database, so the shorter ledger is intact.
+    const alone = await verifyLedger(copy);
+    expect(alone).toMatchObject({ ok: true, blocks: 3, transactions: 3, tip: { number: 2 } });
+    expect(alone.tip?.hash).toBe(blockHashAt(2));
+
+    const report = await verifyLedger(copy, { expectTip: original });
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      {
+        block: 4,
+        check: 'tip',
+        message: 'the ledger ends at block 2 but block 4 was expected: blocks were cut off its end',
+      },
+    ]);
+    expect((await verifyLedger(copy, { expectTip: { number: 3 } })).problems[0]?.check).toBe('tip');
+    expect((await verifyLedger(copy, { expectTip: { hash: original.hash } })).problems).toMatchObject([
+      { block: null, check: 'tip' },
+    ]);
   });
 
   it('detects a changed anchor root in the state and names the anchoring block', async () => {

@@ -13,7 +13,7 @@ import {
 import { GENESIS_PREV_HASH } from './ledger-records.js';
 import { ReplayState } from './replay-state.js';
 import { compareHistory, compareState, type ProblemSink, verifyBlock } from './verify-checks.js';
-import type { LedgerProblem, LedgerVerifyReport } from './verify-report.js';
+import type { LedgerProblem, LedgerTip, LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js';
 import { LedgerCheck } from './verify-report.js';
 
 const MAX_PROBLEMS = 100;
@@ -22,11 +22,17 @@ const MAX_PROBLEMS = 100;
  * Replays the whole ledger: block numbering, hash links, header hashes, node signatures, data hashes,
  * transaction records and creator signatures, MVCC validation codes, and finally the world state and key
  * history rebuilt from the valid transactions against the stored tables. Read-only.
+ *
+ * Its limit: everything checked lives in the one database, so deleting the last blocks with their
+ * transactions and history and rebuilding the state leaves a shorter ledger that replays intact. Only a tip
+ * recorded elsewhere shows the cut, hence `tip` in the report and `options.expectTip`.
  */
 export function verifyLedgerDb(
   db: Database.Database,
   nodeCertificate: string | undefined,
+  options: LedgerVerifyOptions = {},
 ): LedgerVerifyReport {
+  const expectTip = parseExpectedTip(options.expectTip);
   const problems: LedgerProblem[] = [];
   const sink: ProblemSink = (p) => {
     if (problems.length < MAX_PROBLEMS) problems.push(p);
@@ -90,20 +96,90 @@ export function verifyLedgerDb(
   }
   compareState(rows.state, replay, sink);
   compareHistory(rows.history, replay, sink);
+  const last = rows.blocks.at(-1);
+  const tip: LedgerTip | null = last ? { number: last.number, hash: last.hash } : null;
+  if (expectTip) checkTip(rows.blocks, tip, expectTip, sink);
 
   problems.sort((a, b) => (a.block ?? -1) - (b.block ?? -1));
-  return { ok: problems.length === 0, blocks: rows.blocks.length, transactions: rows.txs.length, problems };
+  return {
+    ok: problems.length === 0,
+    blocks: rows.blocks.length,
+    transactions: rows.txs.length,
+    tip,
+    problems,
+  };
+}
+
+type ExpectedTip = NonNullable<LedgerVerifyOptions['expectTip']>;
+
+function parseExpectedTip(expect: ExpectedTip | undefined): ExpectedTip | undefined {
+  if (!expect) return undefined;
+  const { number, hash } = expect;
+  if (number !== undefined && (!Number.isSafeInteger(number) || number < 0)) {
+    throw new ColdtrailError(
+      ErrorCode.InvalidInput,
+      `expected tip number must be an integer >= 0 (got ${number})`,
+    );
+  }
+  if (hash !== undefined && !/^[0-9a-f]{64}$/i.test(hash)) {
+    throw new ColdtrailError(ErrorCode.InvalidInput, 'expected tip hash must be 64 hex digits (a SHA-256)');
+  }
+  return {
+    ...(number !== undefined ? { number } : {}),
+    ...(hash !== undefined ? { hash: hash.toLowerCase() } : {}),
+  };
+}
+
+/** The ledger must still reach the expected tip, and hold the expected block there (it may have grown since). */
+function checkTip(
+  blocks: readonly BlockRow[],
+  tip: LedgerTip | null,
+  expect: ExpectedTip,
+  sink: ProblemSink,
+): void {
+  const { number, hash } = expect;
+  if (number === undefined) {
+    if (hash !== undefined && !blocks.some((b) => b.hash === hash)) {
+      sink({
+        block: null,
+        check: LedgerCheck.Tip,
+        message: `no block hashes to the expected ${hash}: blocks were cut off the ledger's end or rewritten`,
+      });
+    }
+    return;
+  }
+  if (!tip || tip.number < number) {
+    const ends = tip ? `ends at block ${tip.number}` : 'has no blocks';
+    sink({
+      block: number,
+      check: LedgerCheck.Tip,
+      message: `the ledger ${ends} but block ${number} was expected: blocks were cut off its end`,
+    });
+    return;
+  }
+  const block = blocks.find((b) => b.number === number);
+  if (hash !== undefined && block?.hash !== hash) {
+    const found = block ? `hashes to ${block.hash}` : 'is missing';
+    sink({
+      block: number,
+      check: LedgerCheck.Tip,
+      message: `block ${number} ${found}, not the expected ${hash}: the ledger was rewritten up to it`,
+    });
+  }
 }
 
 /** Verifies the ledger at `path` (directory or database file) without opening it for writing. */
-export async function verifyLedger(path: string): Promise<LedgerVerifyReport> {
+export async function verifyLedger(
+  path: string,
+  options: LedgerVerifyOptions = {},
+): Promise<LedgerVerifyReport> {
   const paths = resolveLedgerPaths(path);
   if (!existsSync(paths.dbFile)) {
     throw new ColdtrailError(ErrorCode.NotFound, `no ledger at ${paths.dbFile}; check --data-dir`);
   }
   const db = openLedgerDbReadonly(paths);
   try {
-    return verifyLedgerDb(db, await readNodeCertificate(paths.keysDir));
+    return verifyLedgerDb(db, await readNodeCertificate(paths.keysDir), options);
   } finally {
     db.close();
   }

@@ -14,6 +14,8 @@ export const LedgerCheck = {
   TxValidation: 'tx-validation',
   State: 'state',
   History: 'history',
+  /** The ledger's tip against a tip recorded outside it (see LedgerVerifyOptions.expectTip). */
+  Tip: 'tip',
 } as const;
 export type LedgerCheck = (typeof LedgerCheck)[keyof typeof LedgerCheck];
 
@@ -25,9 +27,26 @@ export interface LedgerProblem {
   message: string;
 }
 
+/** The last block of the ledger: worth writing down outside it (see LedgerVerifyOptions.expectTip). */
+export interface LedgerTip {
+  number: number;
+  hash: string;
+}
+
+export interface LedgerVerifyOptions {
+  /**
+   * A tip seen earlier, recorded outside the ledger (by a third party, a log, a receipt). Replay alone cannot
+   * notice blocks cut consistently off the end of a single-node ledger; this can: the ledger must reach block
+   * `number`, and the block at `number` must hash to `hash`. With `hash` alone, some block must have it.
+   */
+  expectTip?: { number?: number; hash?: string };
+}
+
 export interface LedgerVerifyReport {
   ok: boolean;
   blocks: number;
   transactions: number;
+  /** The last block, null for an empty ledger. */
+  tip: LedgerTip | null;
   problems: LedgerProblem[];
 }

@@ -45,6 +45,15 @@ const BY_CODE: Record<ErrorCode, Exit> = {
 export function describeFailure(err: unknown): { exitCode: Exit; message: string; stack?: string } {
   if (err instanceof ExitError) return { exitCode: err.exitCode, message: err.message };
   if (isColdtrailError(err)) return { exitCode: BY_CODE[err.code], message: err.message };
+  // better-sqlite3 reports a damaged or foreign file by SQLite's own codes: that is a verification failure of
+  // the data at rest, not a bug in coldtrail.
+  const sqliteCode = (err as { code?: unknown })?.code;
+  if (typeof sqliteCode === 'string' && /^SQLITE_(NOTADB|CORRUPT)/.test(sqliteCode)) {
+    return {
+      exitCode: Exit.VerificationFailed,
+      message: `a data file is damaged or not a coldtrail database (${sqliteCode}: ${(err as Error).message})`,
+    };
+  }
   const e = err instanceof Error ? err : new Error(String(err));
   return {
     exitCode: Exit.Internal,

@@ -56,7 +56,7 @@ export interface ExcursionSummary {
 }
 
 export interface ProvenanceDeps {
-  ledger: Pick<LedgerClient, 'provenance' | 'anchors'>;
+  ledger: Pick<LedgerClient, 'provenance' | 'anchors' | 'anchoredUpTo'>;
   store: Pick<ReadingStore, 'head' | 'batches' | 'records'>;
   /** The ledger's own block-chain check; without one the `ledger` check is reported as skipped. */
   verifyLedger?: LedgerVerifier;
@@ -69,14 +69,14 @@ export interface ProvenanceDeps {
  */
 export async function provenance(deps: ProvenanceDeps, ssccInput: string): Promise<ProvenanceReport> {
   const sscc = parseSscc(ssccInput);
-  const view = await deps.ledger.provenance(sscc);
-  if (!view) {
-    throw new ColdtrailError(ErrorCode.NotFound, `shipment ${sscc} is not on the ledger: check the SSCC`);
-  }
+  const view = await lookUp(deps, sscc);
   const { shipment, device } = view;
   const id = shipment.device;
   const complete = shipment.status === 'completed' && shipment.toSeq !== null;
-  const toSeq = shipment.toSeq ?? (await deps.store.head(id)).seq;
+  // In transit the range runs to the newest reading we know of: the store's head, or further if the ledger
+  // anchored more (readings deleted from the store together with its head row then show up as missing).
+  const toSeq =
+    shipment.toSeq ?? Math.max((await deps.store.head(id)).seq, await deps.ledger.anchoredUpTo(id));
   const range = { fromSeq: shipment.fromSeq, toSeq, complete };
   const batches = toSeq >= range.fromSeq ? await deps.store.batches(id, range.fromSeq, toSeq) : [];
   const lo = Math.min(range.fromSeq, ...batches.map((b) => b.fromSeq));
@@ -177,6 +177,34 @@ function guard(name: VerificationCheck['name'], run: () => VerificationCheck): V
     return run();
   } catch (err) {
     return { name, ok: false, detail: `could not run: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/**
+ * The shipment as the ledger knows it. When the ledger has no such shipment or cannot answer, its own
+ * integrity decides what that means: a broken ledger is CORRUPTED (a failed verification), not "unknown SSCC".
+ */
+async function lookUp(deps: ProvenanceDeps, sscc: string) {
+  let view: Awaited<ReturnType<ProvenanceDeps['ledger']['provenance']>>;
+  try {
+    view = await deps.ledger.provenance(sscc);
+  } catch (err) {
+    await failIfLedgerBroken(deps, err);
+    throw err;
+  }
+  if (!view) {
+    await failIfLedgerBroken(deps);
+    throw new ColdtrailError(ErrorCode.NotFound, `shipment ${sscc} is not on the ledger: check the SSCC`);
+  }
+  return view;
+}
+
+async function failIfLedgerBroken(deps: ProvenanceDeps, cause?: unknown): Promise<void> {
+  const check = await ledgerCheck(deps.verifyLedger);
+  if (!check.ok) {
+    throw new ColdtrailError(ErrorCode.Corrupted, `the ledger failed verification: ${check.detail}`, {
+      cause,
+    });
   }
 }
 

@@ -217,6 +217,29 @@ describe('ledger-sync start(): ingest to verified provenance', () => {
     expect(isColdtrailError(missing, 'NOT_FOUND')).toBe(true);
   });
 
+  it('in transit: readings cut from the store together with its head row show up as missing', async () => {
+    await handle.idle(); // windows up to #320 are anchored on the ledger
+    await handle.close();
+    edit('readings.db', "DELETE FROM readings WHERE device = 'dev-1' AND seq > 200");
+    edit('readings.db', "DELETE FROM batches WHERE device = 'dev-1' AND to_seq > 200");
+    edit('readings.db', "UPDATE heads SET seq = 200 WHERE device = 'dev-1'");
+    handle = await open();
+    const report = await handle.provenance(SSCC);
+    expect(report.range.toSeq).toBeGreaterThanOrEqual(320);
+    expect(report.verification.ok).toBe(false);
+    expect(await check('anchors')).toMatchObject({ ok: false });
+  });
+
+  it('a shipment deleted from the ledger state is a failed verification, not an unknown SSCC', async () => {
+    await handle.completeShipment(SSCC, LAST);
+    await handle.close();
+    edit('ledger.sqlite', "DELETE FROM state WHERE instr(key, 'shipment') > 0");
+    handle = await open();
+    const err = await handle.provenance(SSCC).catch((e: unknown) => e);
+    expect(isColdtrailError(err, 'CORRUPTED')).toBe(true);
+    expect((err as Error).message).toMatch(/ledger failed verification/);
+  });
+
   describe('after plain-SQL edits of the files at rest', () => {
     beforeEach(async () => {
       await handle.completeShipment(SSCC, LAST);

@@ -57,6 +57,24 @@ describe('coldtrail CLI contract', () => {
     noStack(l.stderr);
   });
 
+  it('a data file that is not a database is a failed verification (exit 3), not an internal error', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const dir = join(empty, 'garbage', 'ledger-sync');
+    mkdirSync(dir, { recursive: true });
+    const junk = Buffer.alloc(4096, 0x5a);
+    writeFileSync(join(dir, 'ledger.sqlite'), junk);
+    writeFileSync(join(dir, 'readings.db'), junk);
+    for (const args of [
+      ['ledger', 'verify'],
+      ['provenance', '106141411234567897'],
+    ]) {
+      const r = await runCli([...args, '--data-dir', join(empty, 'garbage')]);
+      expect(r.code, args.join(' ')).toBe(3);
+      expect(r.stderr).toMatch(/not a database/);
+      noStack(r.stderr);
+    }
+  });
+
   it('a scenario file that does not validate lists its problems (exit 2, no stack)', async () => {
     const { writeFileSync } = await import('node:fs');
     const bad = join(empty, 'bad.yaml');

@@ -77,8 +77,10 @@ export async function openLedgerDb(paths: LedgerPaths): Promise<Database.Databas
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
   } catch (err) {
+    // A file that is there but is no SQLite database (or a damaged one) is corrupted data, not an outage.
+    const damaged = /^SQLITE_(NOTADB|CORRUPT)/.test(String((err as { code?: unknown }).code));
     throw new ColdtrailError(
-      ErrorCode.Unavailable,
+      damaged ? ErrorCode.Corrupted : ErrorCode.Unavailable,
       `cannot open the ledger database ${paths.dbFile}: ${(err as Error).message}`,
       { cause: err },
     );

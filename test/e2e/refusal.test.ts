@@ -69,7 +69,12 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function runAgent(device: string, cycles: number, base: number): Promise<AgentHandle> {
+async function runAgent(
+  device: string,
+  cycles: number,
+  base: number,
+  mqttUrl = broker.url,
+): Promise<AgentHandle> {
   const dataDir = join(root, device);
   const key = await loadOrCreateDeviceKey(dataDir);
   await ls.registerDevice({ id: device, publicKey: key.publicKey });
@@ -78,7 +83,7 @@ async function runAgent(device: string, cycles: number, base: number): Promise<A
       device,
       org: ORG,
       dataDir,
-      mqttUrl: broker.url,
+      mqttUrl,
       samplePeriodMs: 60_000,
       batchMaxRecords: 4,
       resendTimeoutMs: 2_000,
@@ -137,6 +142,34 @@ describe('refused batches across agent, broker and ingest', () => {
     await other.drained(10_000);
     await other.close();
     expect(await ls.storedUpTo('dev-b')).toBe(4);
+  });
+
+  it('a replaced outbox whose new chain ran past the stored watermark offline is refused, not acknowledged', async () => {
+    const first = await runAgent('dev-d', 3, 4);
+    await recorded(first, 6);
+    await first.stopSampling();
+    await first.drained(10_000);
+    await first.close();
+    expect(await ls.storedUpTo('dev-d')).toBe(6);
+
+    // New outbox, offline (nothing listens on port 1): the new chain reaches #20 before it ever connects.
+    rmSync(join(root, 'dev-d', OUTBOX_FILE), { force: true });
+    const offline = await runAgent('dev-d', 10, 9, 'mqtt://127.0.0.1:1');
+    await recorded(offline, 20);
+    await offline.stopSampling();
+    await offline.close();
+
+    const online = await runAgent('dev-d', 0, 0);
+    const notice = await new Promise<{ code: string }>((resolve) =>
+      online.once('refused', (e) => resolve(e.notice)),
+    );
+    expect(notice.code).toBe('CONFLICT');
+    const stats = online.stats();
+    expect(stats.acked).toBe(0);
+    expect(stats.storedUpTo).toBe(0);
+    expect(stats.pendingRecords).toBeGreaterThanOrEqual(20);
+    await online.close();
+    expect(await ls.storedUpTo('dev-d')).toBe(6);
   });
 
   it('a malformed payload gets a PUBACK and a refusal in the ack, and the broker keeps serving', async () => {

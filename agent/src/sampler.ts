@@ -15,14 +15,22 @@ export interface SamplerOptions {
 
 /**
  * Polls every source on the injected clock: cycle k is due at t0 + k * period (no drift from read time). A
- * cycle that overran skips the slots it missed rather than bursting to catch up. Runs until `signal` aborts;
- * never rejects for sensor trouble.
+ * cycle that overran, or a clock that stepped forward, skips the slots it missed rather than bursting to catch
+ * up. A clock that stepped backwards (NTP or GPS correction) restarts the schedule from now, so sampling never
+ * pauses for the size of the step. Runs until `signal` aborts; never rejects for sensor trouble.
  */
 export async function runSampler(o: SamplerOptions): Promise<void> {
-  const t0 = o.clock.now();
+  let t0 = o.clock.now();
   let k = 0;
   while (!o.signal.aborted) {
-    const wait = t0 + k * o.periodMs - o.clock.now();
+    const now = o.clock.now();
+    let wait = t0 + k * o.periodMs - now;
+    // Slot k is at most one period after the previous cycle began; a longer wait means the clock went back.
+    if (wait > o.periodMs) {
+      t0 = now;
+      k = 0;
+      wait = 0;
+    }
     if (wait > 0) await o.clock.sleep(wait, o.signal);
     if (o.signal.aborted) return;
     const ts = o.clock.now();

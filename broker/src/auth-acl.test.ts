@@ -5,6 +5,7 @@ import {
   connect,
   connectDevice,
   makeDevice,
+  pingRoundTrip,
   type Rig,
   startRig,
   subackCodes,
@@ -85,8 +86,8 @@ describe('broker authentication', () => {
 
   it('accepts a read-only service principal and refuses a wrong service password', async () => {
     rig = await startRig([dev1], { services: [observer] });
-    expect(await connackCode(rig, { clientId: 'obs', username: 'observer', password: 'nope' })).toBe(4);
-    const obs = await connect(rig, { clientId: 'obs', username: 'observer', password: 's3cret' });
+    expect(await connackCode(rig, { clientId: 'observer', username: 'observer', password: 'nope' })).toBe(4);
+    const obs = await connect(rig, { clientId: 'observer', username: 'observer', password: 's3cret' });
     const granted = await subackCodes(obs, {
       'coldtrail/v1/acme/+/status': { qos: 0 },
       'coldtrail/v1/+/+/acks': { qos: 0 },
@@ -95,6 +96,33 @@ describe('broker authentication', () => {
     const closed = waitFor(obs, 'close');
     obs.publish(dev1.topic(Channel.Status), 'online', { qos: 1 });
     await closed;
+  });
+
+  it('binds service client ids to the username and refuses a service named as a device', async () => {
+    const poser = { ...observer, username: 'dev-1:diag' };
+    rig = await startRig([dev1], { services: [observer, poser] });
+    const device = await connectDevice(rig, dev1);
+    const as = (username: string, clientId: string) =>
+      connackCode(rig, { clientId, username, password: 's3cret' });
+    // The observer may not take the device's client id (which would take over its session), nor any other.
+    expect(await as('observer', 'dev-1')).toBe(5);
+    expect(await as('observer', 'obs')).toBe(5);
+    expect(await as('dev-1:diag', 'dev-1:diag')).toBe(5);
+    await pingRoundTrip(device);
+    expect(device.connected).toBe(true);
+    const obs = await connect(rig, { clientId: 'observer:cli', username: 'observer', password: 's3cret' });
+    expect(obs.connected).toBe(true);
+    const reasons = rig.log.entries.filter((e) => e.event === 'connect-refused').map((e) => e.fields.reason);
+    expect(reasons).toEqual([
+      expect.stringMatching(/client id "dev-1" is not bound to service observer/),
+      expect.stringMatching(/client id "obs" is not bound to service observer/),
+      expect.stringMatching(/service username dev-1:diag names device dev-1/),
+    ]);
+    await rig.close();
+    // A service with a device's very id (which also shadows that device's own login).
+    rig = await startRig([dev1], { services: [{ ...observer, username: 'dev-1' }] });
+    expect(await as('dev-1', 'dev-1')).toBe(5);
+    expect(rig.log.entries.at(-1)?.fields.reason).toMatch(/service username dev-1 names device dev-1/);
   });
 });
 
@@ -115,7 +143,7 @@ describe('broker ACL', () => {
     ['a foreign topic', () => 'random/topic'],
   ])('disconnects a device publishing on %s, and nothing reaches subscribers', async (_what, topic) => {
     rig = await startRig([dev1, dev2], { services: [{ ...observer, subscribe: ['#'] }] });
-    const obs = await connect(rig, { clientId: 'obs', username: 'observer', password: 's3cret' });
+    const obs = await connect(rig, { clientId: 'observer', username: 'observer', password: 's3cret' });
     await obs.subscribeAsync('#', { qos: 1 });
     const received: string[] = [];
     obs.on('message', (t) => received.push(t));
@@ -153,7 +181,7 @@ describe('broker ACL', () => {
 
   it('publishes a last will only on the device status topic', async () => {
     rig = await startRig([dev1, dev2], { services: [{ ...observer, subscribe: ['coldtrail/#'] }] });
-    const obs = await connect(rig, { clientId: 'obs', username: 'observer', password: 's3cret' });
+    const obs = await connect(rig, { clientId: 'observer', username: 'observer', password: 's3cret' });
     await obs.subscribeAsync('coldtrail/#', { qos: 1 });
     const received: string[] = [];
     obs.on('message', (t) => received.push(t));

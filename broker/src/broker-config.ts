@@ -8,7 +8,8 @@ export interface BrokerConfig {
   port?: number;
   /**
    * How long aedes waits for a subscriber's socket to drain before dropping that client. Without it one frozen
-   * subscriber stalls delivery to everyone (DEPENDENCIES.md, aedes row). Default 10 s.
+   * subscriber stalls delivery to everyone (DEPENDENCIES.md, aedes row). Also how long `close()` waits for
+   * batches still being ingested before it closes anyway. Default 10 s.
    */
   drainTimeoutMs?: number;
   /**

@@ -204,13 +204,18 @@ export interface Rig {
 
 export async function startRig(
   devices: TestDevice[],
-  options: { maxPayloadBytes?: number; services?: ServiceCredential[]; now?: () => number } = {},
+  options: {
+    maxPayloadBytes?: number;
+    drainTimeoutMs?: number;
+    services?: ServiceCredential[];
+    now?: () => number;
+  } = {},
 ): Promise<Rig> {
   const directory = memoryDirectory(devices);
   const ingest = new MemoryIngest(directory);
   const log = captureLog();
   const broker = await start(
-    { maxPayloadBytes: options.maxPayloadBytes },
+    { maxPayloadBytes: options.maxPayloadBytes, drainTimeoutMs: options.drainTimeoutMs },
     {
       directory,
       ingest,

@@ -199,7 +199,15 @@ export async function start(config: BrokerConfig | undefined, deps: BrokerDeps):
       closed ??= (async () => {
         closing = true;
         const stopped = listener.stopAccepting();
-        await gate.idle();
+        // A hung ingest must not block shutdown: past the drain timeout, close anyway. Its batch got no PUBACK,
+        // so the device resends it after reconnecting (as after an ingest failure, see batch-gate.ts).
+        if (!(await settlesWithin(gate.idle(), cfg.drainTimeoutMs))) {
+          log.warn('close-drain-timeout', {
+            batchesInFlight: gate.inFlight(),
+            waitedMs: cfg.drainTimeoutMs,
+            action: 'closing without their PUBACK; devices resend',
+          });
+        }
         await tracker.drained();
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
         listener.destroyAll();
@@ -209,6 +217,19 @@ export async function start(config: BrokerConfig | undefined, deps: BrokerDeps):
       return closed;
     },
   };
+}
+
+/** True if `promise` settles within `ms`, false if it is still pending then. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function principalName(p: Principal): string {

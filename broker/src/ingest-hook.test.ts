@@ -250,7 +250,7 @@ describe('ingest hook: size limit and forwarding', () => {
     const impostor = makeDevice('dev-1');
     const observer = { username: 'observer', password: 'pw', subscribe: ['coldtrail/v1/+/+/batches'] };
     rig = await startRig([dev], { services: [observer] });
-    const obs = await connect(rig, { clientId: 'obs', username: 'observer', password: 'pw' });
+    const obs = await connect(rig, { clientId: 'observer', username: 'observer', password: 'pw' });
     await obs.subscribeAsync('coldtrail/v1/+/+/batches', { qos: 1 });
     const received: string[] = [];
     obs.on('message', (_t, payload) => received.push(payload.toString()));
@@ -265,7 +265,7 @@ describe('ingest hook: size limit and forwarding', () => {
     await pingRoundTrip(obs);
     expect(received).toEqual([good.toString()]);
     // Batches are never retained, even when the device sets the flag.
-    const late = await connect(rig, { clientId: 'obs2', username: 'observer', password: 'pw' });
+    const late = await connect(rig, { clientId: 'observer:late', username: 'observer', password: 'pw' });
     const retained: string[] = [];
     late.on('message', (t) => retained.push(t));
     await late.subscribeAsync('coldtrail/v1/+/+/batches', { qos: 1 });

@@ -81,4 +81,30 @@ describe('broker lifecycle', () => {
     await closing;
     expect(rig.ingest.state.get('dev-1')?.storedUpTo).toBe(2);
   });
+
+  it('close() stops waiting for a hung ingest after drainTimeoutMs and closes without its PUBACK', async () => {
+    const dev = makeDevice('dev-1');
+    rig = await startRig([dev], { drainTimeoutMs: 50 });
+    const called = deferred();
+    rig.ingest.onCall = () => called.resolve();
+    rig.ingest.beforeWrite = () => new Promise<void>(() => {});
+    const client = await connectDevice(rig, dev);
+    const clientClosed = waitFor(client, 'close');
+    let acked = false;
+    client
+      .publishAsync(dev.topic(Channel.Batches), await dev.nextBatch(2), { qos: 1 })
+      .then(() => {
+        acked = true;
+      })
+      .catch(() => {});
+    await called.promise;
+    await rig.broker.close();
+    await clientClosed;
+    expect(acked).toBe(false);
+    expect(rig.ingest.state.get('dev-1')?.storedUpTo).toBe(0);
+    expect(rig.log.entries.find((e) => e.event === 'close-drain-timeout')?.fields).toMatchObject({
+      batchesInFlight: 1,
+      waitedMs: 50,
+    });
+  }, 10_000);
 });

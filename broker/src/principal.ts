@@ -4,8 +4,9 @@ import type { DeviceDirectory, DeviceIdentity } from './ports.js';
 
 /**
  * A non-device principal, e.g. an internal observer (the CLI's progress view). Read-only: it may subscribe to
- * the listed topic filters (or narrower ones) and never publish. Usernames are checked before device ids, so
- * do not give one the id of a device.
+ * the listed topic filters (or narrower ones) and never publish. Its client ids are bound to its username the
+ * way a device's are to its id (`<username>` or `<username>:<suffix>`), and a username whose part before any
+ * `:` is a known device id is refused, so a service cannot take over a device's session [MQTT-3.1.4-2].
  */
 export interface ServiceCredential {
   username: string;
@@ -55,6 +56,15 @@ export interface AuthContext {
   maxSkewMs: number;
 }
 
+async function lookupDevice(ctx: AuthContext, device: string): Promise<DeviceIdentity | undefined> {
+  try {
+    return await ctx.directory.lookup(device);
+  } catch (cause) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new ConnectRefusal(ConnackCode.ServerUnavailable, `device directory failed: ${why}`);
+  }
+}
+
 function sameSecret(a: string, b: string): boolean {
   // Hash first so the comparison is constant-time whatever the lengths.
   const h = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -81,15 +91,23 @@ export async function authenticateConnect(
     if (!sameSecret(secret, service.password)) {
       throw new ConnectRefusal(ConnackCode.BadUsernameOrPassword, `wrong password for service ${username}`);
     }
+    if (!clientIdBelongsTo(clientId, username)) {
+      throw new ConnectRefusal(
+        ConnackCode.NotAuthorized,
+        `client id ${JSON.stringify(clientId)} is not bound to service ${username} (use "${username}" or "${username}:<suffix>")`,
+      );
+    }
+    // A service named as a device ("dev-1", or "dev-1:diag") could otherwise take over that device's session.
+    const device = username.split(':', 1)[0] ?? username;
+    if ((await lookupDevice(ctx, device)) !== undefined) {
+      throw new ConnectRefusal(
+        ConnackCode.NotAuthorized,
+        `service username ${username} names device ${device}; give the service a username no device has`,
+      );
+    }
     return { kind: 'service', username, subscribe: service.subscribe };
   }
-  let identity: DeviceIdentity | undefined;
-  try {
-    identity = await ctx.directory.lookup(username);
-  } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new ConnectRefusal(ConnackCode.ServerUnavailable, `device directory failed: ${why}`);
-  }
+  const identity = await lookupDevice(ctx, username);
   if (!identity || identity.device !== username) {
     throw new ConnectRefusal(ConnackCode.NotAuthorized, `unknown device ${JSON.stringify(username)}`);
   }

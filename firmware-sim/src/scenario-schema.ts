@@ -11,6 +11,14 @@ type Obj = Record<string, unknown>;
 const KINDS: readonly FaultKind[] = ['crc', 'garbage', 'silent', 'truncated', 'exception'];
 /** Resolution of the probe's registers: values are compared as they travel, in tenths of a unit. */
 const STEP = 0.1;
+/** The probe's measuring range (the agent's TEMPERATURE_RANGE and HUMIDITY_RANGE): normal values stay inside. */
+const TEMPERATURE_RANGE = { min: -55, max: 125 } as const;
+const HUMIDITY_RANGE = { min: 0, max: 100 } as const;
+/**
+ * The temperature register is int16 in tenths of a degree; beyond this a value would wrap on the wire. An event
+ * may peak past the probe's range (a failing sensor, which the agent reports as out-of-range), not past this.
+ */
+const REGISTER_MAX = 3276.7;
 
 class Checker {
   readonly problems: string[] = [];
@@ -100,6 +108,12 @@ function events(c: Checker, root: Obj, upper: number | undefined): ScenarioEvent
     const startMs = c.duration(o, 'start', path);
     const durationMs = c.duration(o, 'duration', path, { positive: true });
     const peak = c.number(o, 'peak', path);
+    if (peak !== undefined && peak > REGISTER_MAX) {
+      c.add(
+        join(path, 'peak'),
+        `must be at most ${REGISTER_MAX} °C, the most the probe's int16 register carries`,
+      );
+    }
     if (peak !== undefined && upper !== undefined && Math.round(peak * 10) <= Math.round(upper * 10)) {
       c.add(join(path, 'peak'), `must be above the upper limit ${upper} by at least ${STEP}`);
     }
@@ -140,11 +154,28 @@ function faults(c: Checker, root: Obj): ScenarioFault[] {
 /** Cross-field rules: events inside the scenario and apart; faults outside events, so detection stays exact. */
 function crossCheck(c: Checker, s: Scenario): void {
   const { lower, upper } = s.limits;
-  if (lower >= upper) c.add('limits', 'lower must be below upper');
-  if (s.temperature.mean < lower || s.temperature.mean > upper) {
-    c.add('temperature.mean', `must lie within the limits ${lower}..${upper}`);
+  const t = TEMPERATURE_RANGE;
+  const h = HUMIDITY_RANGE;
+  for (const [key, v] of Object.entries(s.limits)) {
+    if (v < t.min || v > t.max)
+      c.add(`limits.${key}`, `must lie within the probe's range ${t.min}..${t.max} °C`);
   }
-  if (s.humidity.mean < 0 || s.humidity.mean > 100) c.add('humidity.mean', 'must lie within 0..100 %RH');
+  if (lower >= upper) c.add('limits', 'lower must be below upper');
+  const { mean, swing } = s.temperature;
+  if (mean < lower || mean > upper) {
+    c.add('temperature.mean', `must lie within the limits ${lower}..${upper}`);
+  } else if (mean - swing < t.min || mean + swing > t.max) {
+    c.add(
+      'temperature',
+      `mean ± swing must lie within the probe's range ${t.min}..${t.max} °C (${mean} ± ${swing})`,
+    );
+  }
+  const hum = s.humidity;
+  if (hum.mean < h.min || hum.mean > h.max) {
+    c.add('humidity.mean', `must lie within ${h.min}..${h.max} %RH`);
+  } else if (hum.mean - hum.swing < h.min || hum.mean + hum.swing > h.max) {
+    c.add('humidity', `mean ± swing must lie within ${h.min}..${h.max} %RH (${hum.mean} ± ${hum.swing})`);
+  }
   const sorted = s.events.map((e, i) => ({ e, i })).sort((a, b) => a.e.startMs - b.e.startMs);
   sorted.forEach(({ e, i }, k) => {
     if (e.startMs + e.durationMs > s.durationMs)

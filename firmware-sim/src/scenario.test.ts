@@ -107,6 +107,32 @@ faults:
     );
   });
 
+  it("bounds temperatures to the probe's range and what its register carries, humidity to 0..100 %RH", () => {
+    const problems = (text: string) => {
+      try {
+        parseScenario(`${base}${text}`);
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'INVALID_CONFIG' });
+        return (err as Error).message;
+      }
+      return 'valid';
+    };
+    expect(problems('limits: { lower: -60, upper: 130 }\ntemperature: { mean: 0 }')).toMatch(
+      /limits\.lower: must lie within the probe's range -55\.\.125 °C[\s\S]*limits\.upper: must lie within/,
+    );
+    expect(problems('limits: { lower: 100, upper: 124 }\ntemperature: { mean: 120, swing: 10 }')).toContain(
+      "temperature: mean ± swing must lie within the probe's range -55..125 °C (120 ± 10)",
+    );
+    expect(problems('humidity: { mean: 95, swing: 10 }')).toContain(
+      'humidity: mean ± swing must lie within 0..100 %RH (95 ± 10)',
+    );
+    // 3276.8 °C would wrap to -3276.8 °C in the int16 register; a peak past the probe's range is a fault to test.
+    expect(problems('events:\n  - { start: 10m, duration: 10m, peak: 3276.8 }')).toContain(
+      "events[0].peak: must be at most 3276.7 °C, the most the probe's int16 register carries",
+    );
+    expect(problems('events:\n  - { start: 10m, duration: 10m, peak: 3276.7 }')).toBe('valid');
+  });
+
   it('rejects YAML that does not parse or is not a mapping, naming the line', () => {
     expect(() => parseScenario('name: [unclosed\nduration: 1h', 'x.yaml')).toThrow(
       /x\.yaml \(line \d+\): not valid YAML/,

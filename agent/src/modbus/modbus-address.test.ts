@@ -60,4 +60,19 @@ describe('modbus: address URLs', () => {
     expect(() => parseModbusAddress('nmea:///dev/ttyAMA0')).toThrow(/scheme: must be modbus:/);
     expect(() => parseModbusAddress('/dev/ttyUSB0')).toThrow(/not a URL/);
   });
+
+  it('reports a malformed %-escape in the path as INVALID_CONFIG, not a bare URIError', () => {
+    for (const address of ['modbus:///dev/tty%E0', 'modbus:///dev/tty%zz?unit=300']) {
+      let err: unknown;
+      try {
+        parseModbusAddress(address);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'INVALID_CONFIG' });
+      expect((err as Error).message).toContain('has a malformed %-escape; write %25 for a literal %');
+    }
+    // Still listed with the other problems.
+    expect(() => parseModbusAddress('modbus:///dev/tty%zz?unit=300')).toThrow(/unit: must be an integer/);
+  });
 });

@@ -42,7 +42,13 @@ export function parseModbusAddress(address: string): ModbusAddress {
   }
   const problems: string[] = [];
   if (url.protocol !== 'modbus:') problems.push(`scheme: must be modbus:, got ${url.protocol}`);
-  let path = decodeURIComponent(url.pathname);
+  let path = url.pathname;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // URIError: a % not followed by two hex digits, or escapes that are not UTF-8 (`%E0` alone).
+    problems.push(`path: "${path}" has a malformed %-escape; write %25 for a literal %`);
+  }
   if (url.host !== '') {
     if (path === '' || path === '/') path = url.host;
     else

@@ -1,3 +1,4 @@
+import { MAX_RTU_FRAME } from '@coldtrail/core';
 import { SerialPortStream } from '@serialport/stream';
 import type { BindingInterface } from './serial-types.js';
 
@@ -38,6 +39,11 @@ export class SerialLine {
 
   constructor(private readonly opts: SerialLineOptions) {}
 
+  /** Bytes held for the pending exchange: none while idle, at most MAX_RTU_FRAME while one waits. */
+  get buffered(): number {
+    return this.rx.length;
+  }
+
   async exchange<R>(
     request: Uint8Array,
     parse: (received: Buffer) => R | undefined,
@@ -53,6 +59,8 @@ export class SerialLine {
     } catch (err) {
       return { status: 'disconnected', message: `cannot open ${this.opts.path}: ${(err as Error).message}` };
     }
+    // An abort while the port was opening fired before the listener below exists, and fires only once.
+    if (signal?.aborted) return { status: 'aborted' };
     // Bytes left from a late reply or line noise belong to no request: drop them before asking again.
     this.rx = EMPTY;
     return new Promise((resolve) => {
@@ -127,9 +135,15 @@ export class SerialLine {
     port.on('error', () => {});
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     port.on('data', (chunk: Buffer) => {
-      if (this.port !== port) return;
-      this.rx = this.rx.length === 0 ? chunk : Buffer.concat([this.rx, chunk]);
-      this.onChange?.();
+      // With no exchange waiting the bytes answer nothing (late reply, babbling line): drop them, keep nothing.
+      if (this.port !== port || this.onChange === undefined) return;
+      // No RTU frame is longer than MAX_RTU_FRAME (Serial Line V1.02 §2.5.1), so bytes beyond it cannot complete
+      // a reply; the cap bounds memory and the copy per chunk while an exchange waits.
+      const room = MAX_RTU_FRAME - this.rx.length;
+      if (room <= 0) return;
+      const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      this.rx = this.rx.length === 0 ? part : Buffer.concat([this.rx, part]);
+      this.onChange();
     });
     // node-serialport closes the stream with `disconnected: true` when the device goes away.
     port.on('close', (err: Error | null) => {

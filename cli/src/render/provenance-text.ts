@@ -16,7 +16,7 @@ export function renderProvenance(r: ProvenanceReport): string {
     'Custody',
     ...r.custody.map((c) => `  ${hm(c.at)}  ${c.action.padEnd(10)} ${c.org}  tx ${c.txId.slice(0, 12)}`),
     '',
-    `Readings     ${rd.count} (${rd.temperature} temperature, ${rd.humidity} humidity), ${rd.faults} fault records`,
+    `Readings     ${rd.count} (${rd.temperature} temperature, ${rd.humidity} humidity), ${rd.faults} fault record${rd.faults === 1 ? '' : 's'}`,
     rd.firstTs && rd.lastTs ? `  period     ${hm(rd.firstTs)} .. ${hm(rd.lastTs)}` : '  period     none yet',
     rd.minTemperatureC !== null
       ? `  temperature min ${rd.minTemperatureC} °C, max ${rd.maxTemperatureC} °C`
@@ -25,7 +25,8 @@ export function renderProvenance(r: ProvenanceReport): string {
     `Excursions   ${r.excursions.length === 0 ? 'none' : r.excursions.length}`,
     ...r.excursions.map(
       (e) =>
-        `  ${e.direction} ${e.limitC} °C  ${hm(e.start)} .. ${hm(e.end)}  ${e.durationMinutes} min, extreme ${e.maxValue} °C`,
+        `  ${e.direction} ${e.limitC} °C  ${hm(e.start)} .. ${hm(e.end)}  ${e.durationMinutes.toFixed(1)} min, ` +
+        `extreme ${e.maxValue} °C${e.recorded ? '' : '  (from the readings so far; recorded at completion)'}`,
     ),
     '',
     `Verification ${r.verification.ok ? 'OK' : 'FAILED'}`,

@@ -1,0 +1,79 @@
+import type { ProvenanceReport } from '@coldtrail/ledger-sync';
+import { describe, expect, it } from 'vitest';
+import { demoJson, renderProvenance } from './provenance-text.js';
+
+const report = (over: Partial<ProvenanceReport> = {}): ProvenanceReport =>
+  ({
+    sscc: '106141411234567897',
+    shipment: {
+      sscc: '106141411234567897',
+      device: 'probe-0001',
+      custodian: 'OrgMSP',
+      origin: 'A',
+      destination: 'B',
+      product: 'Vaccine X',
+      profile: { id: 'p', lowerC: 2, upperC: 8, delayMinutes: 30, samplePeriodSeconds: 60 },
+      fromSeq: 1,
+      toSeq: null,
+      status: 'in-transit',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      completedAt: null,
+    },
+    device: {
+      id: 'probe-0001',
+      org: 'OrgMSP',
+      publicKey: 'ab'.repeat(32),
+      registeredAt: '2026-01-01T00:00:00.000Z',
+    },
+    custody: [],
+    range: { fromSeq: 1, toSeq: 10, complete: false },
+    readings: {
+      count: 8,
+      temperature: 4,
+      humidity: 4,
+      faults: 1,
+      firstTs: '2026-01-01T00:00:00.000Z',
+      lastTs: '2026-01-01T00:04:00.000Z',
+      minTemperatureC: 4,
+      maxTemperatureC: 9,
+    },
+    excursions: [
+      {
+        id: 'x',
+        recorded: false,
+        rule: 'single-event',
+        direction: 'above',
+        limitC: 8,
+        start: '2026-01-01T00:00:00.000Z',
+        end: '2026-01-01T00:31:00.000Z',
+        durationMinutes: 31.016,
+        maxValue: 9,
+      },
+    ],
+    anchors: [],
+    verification: {
+      ok: false,
+      checks: [
+        { name: 'signatures', ok: true, detail: '2 batch headers verify' },
+        { name: 'hash-chain', ok: false, detail: 'probe-0001#3: hash does not match' },
+      ],
+    },
+    ...over,
+  }) as ProvenanceReport;
+
+describe('provenance rendering', () => {
+  it('says when excursions are computed, not yet recorded, and which check failed', () => {
+    const text = renderProvenance(report());
+    expect(text).toContain('in-transit, readings so far');
+    expect(text).toContain('31.0 min, extreme 9 °C  (from the readings so far; recorded at completion)');
+    expect(text).toContain('1 fault record\n');
+    expect(text).toContain('Verification FAILED');
+    expect(text).toMatch(/FAIL {2}hash-chain {2}probe-0001#3/);
+  });
+
+  it('puts the issue fields first in the demo JSON', () => {
+    const j = demoJson(report(), { dataDir: '/d' });
+    expect(Object.keys(j).slice(0, 5)).toEqual(['shipment', 'readings', 'faults', 'excursions', 'verified']);
+    expect(j.verified.ok).toBe(false);
+  });
+});

@@ -62,12 +62,11 @@ describe('record codec (the outbox hot path) is byte-identical to core', () => {
     for (const fault of Object.values(FaultCode)) samples.push({ sensor: 'agent', kind: 'fault', fault });
     for (let i = 0; i < 2000; i++) {
       const value = (rnd() - 0.5) * 10 ** Math.floor(rnd() * 12 - 6);
-      samples.push({
-        sensor: `p${i % 7}`,
-        kind: rnd() < 0.5 ? 'temperature' : 'humidity',
-        value,
-        unit: 'CEL',
-      });
+      samples.push(
+        rnd() < 0.5
+          ? { sensor: `p${i % 7}`, kind: 'temperature', value, unit: 'CEL' }
+          : { sensor: `p${i % 7}`, kind: 'humidity', value, unit: 'P1' },
+      );
     }
     let prev = GENESIS_HASH;
     let seq = 0;

@@ -3,4 +3,10 @@ export { type EmbeddedLedger, type EmbeddedLedgerOptions, openEmbeddedLedger } f
 export { createLedgerClient } from './ledger-client.js';
 export { type LedgerPaths, resolveLedgerPaths } from './ledger-db.js';
 export { verifyLedger } from './verify-ledger.js';
-export { LedgerCheck, type LedgerProblem, type LedgerVerifyReport } from './verify-report.js';
+export {
+  LedgerCheck,
+  type LedgerProblem,
+  type LedgerTip,
+  type LedgerVerifyOptions,
+  type LedgerVerifyReport,
+} from './verify-report.js';

@@ -198,7 +198,10 @@ describe('verifyLedger', () => {
   it('detects a re-hashed block by its broken signature and link', async () => {
     const { blockHash } = await import('./ledger-records.js');
     const db = new Database(join(copy, 'ledger.sqlite'));
-    const b = db.prepare('SELECT * FROM blocks WHERE number = 2').get() as Record<string, string & number>;
+    const b = db.prepare('SELECT * FROM blocks WHERE number = 2').get() as {
+      prev_hash: string;
+      data_hash: string;
+    };
     const header = {
       number: 2,
       prevHash: b.prev_hash,

@@ -1,4 +1,3 @@
-import { ColdtrailError, ErrorCode } from '@coldtrail/core';
 import { openInProcessPair, openPtyPair, type SerialPair, socatAvailable } from '@coldtrail/firmware-sim';
 
 export type SerialChoice = 'auto' | 'pty' | 'in-process';
@@ -17,12 +16,6 @@ export async function openSerialLink(choice: SerialChoice): Promise<SerialPair> 
       if (choice === 'pty') throw err;
       return openInProcessPair();
     }
-  }
-  if ((choice as string) !== 'auto') {
-    throw new ColdtrailError(
-      ErrorCode.InvalidInput,
-      `unknown serial transport "${choice}": use auto, pty or in-process`,
-    );
   }
   return openInProcessPair();
 }

@@ -125,8 +125,19 @@ describe('ingest', () => {
       expect(await held()).toEqual(good); // nothing of it stored, nothing stored corrupted
     }
 
-    it('refuses a bad signature', async () => {
-      await expectRefused(send(await batchOf(s.next(3), testDevice('dev-1').signer)), 'BAD_SIGNATURE');
+    // A refusal names the range the device will mark refused only when the device signed that range: an
+    // unsigned or forged payload is refused as 0-0, which names no record.
+    const UNSIGNED = { fromSeq: 0, toSeq: 0 };
+
+    it('refuses a bad signature, naming no range', async () => {
+      await expectRefused(send(await batchOf(s.next(3), testDevice('dev-1').signer)), 'BAD_SIGNATURE', UNSIGNED);
+    });
+
+    it('does not take an unsigned claim to stored seqs for a fork of them', async () => {
+      const other = recordStream(device.id, () => ({ sensor: 'x', kind: 'temperature', value: 1, unit: 'CEL' }));
+      const forged = await batchOf(other.next(4).slice(1), testDevice('dev-1').signer);
+      await expectRefused(send(forged), 'BAD_SIGNATURE', UNSIGNED);
+      await expectRefused(send('{"fromSeq":1,"toSeq":1099511627776}'), 'INVALID_INPUT', UNSIGNED);
     });
 
     it('refuses a broken chain inside the batch and a batch not continuing the stored head', async () => {
@@ -166,13 +177,13 @@ describe('ingest', () => {
       expect(unknown.ack).toMatchObject({ device: 'dev-9', storedUpTo: 0 });
       const mine = await batchOf(s.next(3), device.signer);
       expect(await send(mine, ORG, 'dev-9')).toMatchObject({ status: 'refused', code: 'FORBIDDEN' });
-      await expectRefused(send(mine, 'Org2MSP'), 'FORBIDDEN');
+      await expectRefused(send(mine, 'Org2MSP'), 'FORBIDDEN', UNSIGNED);
     });
 
     it('refuses malformed and oversized payloads', async () => {
       await expectRefused(send('{"device":"dev-1",'), 'INVALID_INPUT', { fromSeq: 0, toSeq: 0 });
       const b = await batchOf(s.next(3), device.signer);
-      await expectRefused(send({ ...b, records: [] } as unknown as Batch), 'INVALID_INPUT');
+      await expectRefused(send({ ...b, records: [] } as unknown as Batch), 'INVALID_INPUT', UNSIGNED);
       const big = JSON.stringify({ ...b, pad: 'x'.repeat(MAX_BATCH_BYTES) });
       await expectRefused(send(big), 'INVALID_INPUT', { fromSeq: 0, toSeq: 0 });
       expect((await send(b)).status).toBe('stored'); // the device's good batch still goes through

@@ -1,15 +1,19 @@
 import {
   type AckMessage,
   type Batch,
+  batchHeader,
   type Clock,
   ColdtrailError,
+  canonicalBytes,
   ErrorCode,
   hashRecord,
+  hexToBytes,
   MAX_ACK_REFUSALS,
-  MAX_BATCH_BYTES,
   parseBatch,
+  parsePublicKey,
   systemClock,
   verifyBatch,
+  verifyEd25519,
 } from '@coldtrail/core';
 import type { DeviceDirectory, IngestOutcome, IngestPort } from './ingest-port.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -53,17 +57,24 @@ export function createIngest(options: IngestOptions): IngestPort {
     };
   };
 
+  /**
+   * Logs a refusal and answers with an ack that lists it. The range the device will mark refused is named
+   * only when the device itself signed it (`range`); anything else (junk, a forged or broken signature, a
+   * batch of another device) is refused as 0-0, which names no record: an unsigned payload must not get an
+   * agent to mark its real batches refused, nor leave a range up to 2^53 in every later ack.
+   */
   const refuse = async (
     device: string,
-    range: { fromSeq: number; toSeq: number },
+    range: { fromSeq: number; toSeq: number } | null,
     err: unknown,
   ): Promise<IngestOutcome> => {
     const code = err instanceof ColdtrailError ? err.code : ErrorCode.InvalidInput;
     const message = err instanceof Error ? err.message : String(err);
     const reason = message.length > MAX_REASON ? `${message.slice(0, MAX_REASON)}…` : message;
     const at = new Date(clock.now()).toISOString();
-    await store.logRefusal({ device, ...range, code, reason, at });
-    log.warn('batch refused', { device, ...range, code, reason });
+    const named = range ?? NO_RANGE;
+    await store.logRefusal({ device, ...named, code, reason, at });
+    log.warn('batch refused', { device, ...named, code, reason });
     return { status: 'refused', code, reason, ack: await ackFor(device) };
   };
 
@@ -72,27 +83,30 @@ export function createIngest(options: IngestOptions): IngestPort {
     try {
       batch = parseBatch(payload);
     } catch (err) {
-      return refuse(device, rangeOf(payload), err);
+      return refuse(device, null, err);
     }
-    const range = { fromSeq: batch.fromSeq, toSeq: batch.toSeq };
     if (batch.device !== device) {
       const msg = `batch of device ${batch.device} was published by ${device}; a device publishes only its own readings`;
-      return refuse(device, range, new ColdtrailError(ErrorCode.Forbidden, msg));
+      return refuse(device, null, new ColdtrailError(ErrorCode.Forbidden, msg));
     }
     // A lookup that throws (ledger unreachable) rejects: no PUBACK, the device resends later.
     const identity = await directory.lookup(device);
     if (!identity) {
       const msg = `device ${device} is not registered on the ledger: register its public key first`;
-      return refuse(device, range, new ColdtrailError(ErrorCode.NotFound, msg));
+      return refuse(device, null, new ColdtrailError(ErrorCode.NotFound, msg));
     }
     if (identity.org !== org) {
       const msg = `device ${device} belongs to ${identity.org}, not ${org}: publish under its own org's topic`;
-      return refuse(device, range, new ColdtrailError(ErrorCode.Forbidden, msg));
+      return refuse(device, null, new ColdtrailError(ErrorCode.Forbidden, msg));
     }
     const head = await store.head(device);
+    // The batch's own range, once its header signature verifies with the device key (bounded by the head:
+    // a batch starting beyond head + 1 is a gap, answered below, never a refusal).
+    const range = signedRange(batch, identity.publicKey, head.seq);
     if (batch.toSeq <= head.seq) {
       const [stored] = await store.recordHashes(device, batch.toSeq, batch.toSeq);
       if (stored?.hash === batch.head) return { status: 'duplicate', ack: await ackFor(device) };
+      if (!range) return refuse(device, null, unsigned(batch));
       const msg = `#${batch.toSeq} of ${device} is already stored with a different hash: the device's chain forked (was its outbox reset?)`;
       return refuse(device, range, new ColdtrailError(ErrorCode.Conflict, msg));
     }
@@ -104,7 +118,7 @@ export function createIngest(options: IngestOptions): IngestPort {
     try {
       verifyBatch(batch, identity.publicKey, overlap ? {} : { expectedPrev: head.hash });
     } catch (err) {
-      return refuse(device, range, err);
+      return refuse(device, range, range ? err : unsigned(batch));
     }
     const hashes = batch.records.map(hashRecord);
     if (overlap) {
@@ -139,15 +153,29 @@ export function createIngest(options: IngestOptions): IngestPort {
   };
 }
 
-/** Best-effort range of a payload that failed to parse, so the device can match the refusal (0-0 if none). */
-function rangeOf(payload: Uint8Array): { fromSeq: number; toSeq: number } {
-  const none = { fromSeq: 0, toSeq: 0 };
-  if (payload.byteLength > MAX_BATCH_BYTES) return none;
+/** A refusal that names no record (see `refuse`). */
+const NO_RANGE = { fromSeq: 0, toSeq: 0 };
+
+/** The batch's range if the device signed its header (cheap: one signature, no chain walk), else null. */
+function signedRange(
+  batch: Batch,
+  publicKey: string,
+  headSeq: number,
+): { fromSeq: number; toSeq: number } | null {
+  const first = batch.records[0];
+  if (!first || batch.fromSeq < 1 || batch.fromSeq > headSeq + 1) return null;
   try {
-    const v = JSON.parse(new TextDecoder().decode(payload)) as { fromSeq?: unknown; toSeq?: unknown };
-    const ok = Number.isSafeInteger(v?.fromSeq) && Number.isSafeInteger(v?.toSeq);
-    return ok ? { fromSeq: v.fromSeq as number, toSeq: v.toSeq as number } : none;
+    const header = batchHeader({ ...batch, prev: first.prev });
+    const ok = verifyEd25519(parsePublicKey(publicKey), canonicalBytes(header), hexToBytes(batch.sig));
+    return ok ? { fromSeq: batch.fromSeq, toSeq: batch.toSeq } : null;
   } catch {
-    return none;
+    return null;
   }
+}
+
+function unsigned(batch: Batch): ColdtrailError {
+  return new ColdtrailError(
+    ErrorCode.BadSignature,
+    `batch ${batch.device}#${batch.fromSeq}-${batch.toSeq} is not signed with the registered key`,
+  );
 }

@@ -3,10 +3,11 @@
 // biome-ignore lint/style/useImportType: needed at runtime by emitDecoratorMetadata
 import fabricContractApi, { Context, Contract } from 'fabric-contract-api';
 import { anchoredUpTo, anchorReadings, getAnchors } from './anchors.js';
+import { completeShipment } from './completion.js';
 import { getDevice, registerDevice } from './devices.js';
 import { recordExcursion } from './excursions.js';
 import { queryProvenance } from './provenance.js';
-import { completeShipment, createShipment, getShipment, listShipments } from './shipments.js';
+import { createShipment, getShipment, listShipments, openShipment } from './shipments.js';
 import { stableJson } from './state.js';
 
 // fabric-contract-api is CommonJS and assigns its decorators with Object.assign, which Node's ESM loader cannot
@@ -46,14 +47,20 @@ export class ColdtrailContract extends Contract {
 
   @Transaction()
   @Returns('string')
-  async CompleteShipment(ctx: Context, sscc: string, toSeq: string): Promise<string> {
-    return stableJson(await completeShipment(ctx, sscc, toSeq));
+  async CompleteShipment(ctx: Context, sscc: string, toSeq: string, closing: string): Promise<string> {
+    return stableJson(await completeShipment(ctx, sscc, toSeq, closing));
   }
 
   @Transaction(false)
   @Returns('string')
   async GetShipment(ctx: Context, sscc: string): Promise<string> {
     return stableJson((await getShipment(ctx, sscc)) ?? null);
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async OpenShipment(ctx: Context, device: string): Promise<string> {
+    return stableJson((await openShipment(ctx, device)) ?? null);
   }
 
   @Transaction(false)

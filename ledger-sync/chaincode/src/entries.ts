@@ -27,10 +27,31 @@ export interface ShipmentEntry {
   product: string;
   profile: ShipmentProfile;
   fromSeq: number;
+  /** Last device seq of the shipment once completed; fromSeq - 1 for a shipment closed without readings. */
   toSeq: number | null;
   status: 'in-transit' | 'completed';
   createdAt: string;
   completedAt: string | null;
+  /**
+   * The shipment's place among the device's shipments (1, 2, ...): key of the device's shipment index, so the
+   * shipments before and after it are one read away. Absent on shipments created before the index existed.
+   */
+  ordinal?: number;
+}
+
+/** Per-device pointer to its newest shipment: a device carries at most one open shipment at a time. */
+export interface DeviceShipmentHead {
+  device: string;
+  /** Ordinal of the newest shipment (= how many the device carried). */
+  count: number;
+  sscc: string;
+}
+
+/** One entry of a device's shipment index, in creation order. */
+export interface DeviceShipmentRef {
+  device: string;
+  ordinal: number;
+  sscc: string;
 }
 
 export interface AnchorEntry {
@@ -69,6 +90,15 @@ export interface CustodyEvent {
   org: string;
   at: string;
   txId: string;
+  /** Why a shipment was closed by hand (e.g. its process died); null otherwise. Absent on older events. */
+  reason?: string | null;
+}
+
+/** What CompleteShipment takes besides the SSCC and toSeq: the shipment's excursion set, final. */
+export interface ShipmentClosing {
+  /** Every excursion of the shipment, as evaluated over its readings fromSeq..toSeq. */
+  excursions: Omit<ExcursionEntry, 'recordedAt' | 'txId'>[];
+  reason: string | null;
 }
 
 export interface ProvenanceView {
@@ -77,4 +107,7 @@ export interface ProvenanceView {
   custody: CustodyEvent[];
   anchors: AnchorEntry[];
   excursions: ExcursionEntry[];
+  /** The device's shipments just before and after this one (by ordinal); null when none or not indexed. */
+  previous: ShipmentEntry | null;
+  next: ShipmentEntry | null;
 }

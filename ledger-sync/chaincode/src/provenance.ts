@@ -1,10 +1,10 @@
 import type { Context } from 'fabric-contract-api';
 import { anchorsOverlapping } from './anchors.js';
 import { getDevice } from './devices.js';
-import type { DeviceEntry, ProvenanceView } from './entries.js';
+import type { DeviceEntry, ProvenanceView, ShipmentEntry } from './entries.js';
 import { notFound } from './errors.js';
 import { listExcursions } from './excursions.js';
-import { getShipment, listCustody } from './shipments.js';
+import { deviceShipment, getShipment, listCustody } from './shipments.js';
 
 /** Everything the ledger knows about one shipment, read in one query. Undefined for an unknown SSCC. */
 export async function queryProvenance(ctx: Context, ssccArg: string): Promise<ProvenanceView | undefined> {
@@ -19,5 +19,16 @@ export async function queryProvenance(ctx: Context, ssccArg: string): Promise<Pr
     custody: await listCustody(ctx, shipment.sscc),
     anchors: await anchorsOverlapping(ctx, shipment.device, shipment.fromSeq, toSeq),
     excursions: await listExcursions(ctx, shipment.sscc),
+    ...(await neighbours(ctx, shipment)),
+  };
+}
+
+/** The device's shipments before and after this one: what bounds its range of readings on the device. */
+async function neighbours(ctx: Context, shipment: ShipmentEntry) {
+  const n = shipment.ordinal;
+  if (n === undefined) return { previous: null, next: null };
+  return {
+    previous: (await deviceShipment(ctx, shipment.device, n - 1)) ?? null,
+    next: (await deviceShipment(ctx, shipment.device, n + 1)) ?? null,
   };
 }

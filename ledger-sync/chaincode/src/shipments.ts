@@ -1,5 +1,12 @@
 import type { Context } from 'fabric-contract-api';
-import type { AnchorHead, CustodyEvent, DeviceEntry, ShipmentEntry, ShipmentProfile } from './entries.js';
+import type {
+  CustodyEvent,
+  DeviceEntry,
+  DeviceShipmentHead,
+  DeviceShipmentRef,
+  ShipmentEntry,
+  ShipmentProfile,
+} from './entries.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
 import { callerMsp, emit, keys, listJson, readJson, stableJson, txTime, writeJson } from './state.js';
 import * as v from './validate.js';
@@ -22,7 +29,11 @@ function parseProfile(value: unknown): ShipmentProfile {
   return profile;
 }
 
-/** Creates a shipment in transit on a device the calling org owns; that org becomes its custodian. */
+/**
+ * Creates a shipment in transit on a device the calling org owns; that org becomes its custodian. A device
+ * carries one shipment at a time: the previous one must be completed, and the new one starts after its last
+ * reading, so no two shipments ever claim the same readings.
+ */
 export async function createShipment(ctx: Context, shipmentArg: string): Promise<ShipmentEntry> {
   const s = v.jsonObject(shipmentArg, 'shipment', SHIPMENT_FIELDS);
   const sscc = v.sscc(s.sscc);
@@ -40,7 +51,7 @@ export async function createShipment(ctx: Context, shipmentArg: string): Promise
   const key = keys.shipment(ctx, sscc);
   const existing = await readJson<ShipmentEntry>(ctx, key);
   if (existing) {
-    const { custodian, toSeq, status, createdAt, completedAt, ...given } = existing;
+    const { custodian, toSeq, status, createdAt, completedAt, ordinal, ...given } = existing;
     if (custodian === org && stableJson(given) === stableJson(fields)) return existing; // a retry
     conflict(`shipment ${sscc} already exists with other details; use a new SSCC`);
   }
@@ -51,6 +62,10 @@ export async function createShipment(ctx: Context, shipmentArg: string): Promise
   if (owner.org !== org) {
     forbidden(`device ${device} is owned by ${owner.org}; only it may create shipments on the device`);
   }
+  const headKey = keys.deviceShipmentHead(ctx, device);
+  const head = await readJson<DeviceShipmentHead>(ctx, headKey);
+  if (head) await checkFollows(ctx, head, fields.fromSeq);
+  const ordinal = (head?.count ?? 0) + 1;
   const now = txTime(ctx);
   const entry: ShipmentEntry = {
     ...fields,
@@ -59,47 +74,35 @@ export async function createShipment(ctx: Context, shipmentArg: string): Promise
     status: 'in-transit',
     createdAt: now.iso,
     completedAt: null,
+    ordinal,
   };
   const custody: CustodyEvent = { sscc, action: 'created', org, at: now.iso, txId: ctx.stub.getTxID() };
   await writeJson(ctx, key, entry);
   await writeJson(ctx, keys.custody(ctx, sscc, now.millis, custody.txId), custody);
+  await writeJson(ctx, headKey, { device, count: ordinal, sscc } satisfies DeviceShipmentHead);
+  await writeJson(ctx, keys.deviceShipment(ctx, device, ordinal), {
+    device,
+    ordinal,
+    sscc,
+  } satisfies DeviceShipmentRef);
   emit(ctx, 'ShipmentCreated', entry);
   return entry;
 }
 
-/**
- * Closes a shipment at the device's last seq. Only the custodian may, and only once every reading of the
- * shipment is anchored (the last partial window is anchored before a shipment is reported, issue 2 item 6).
- */
-export async function completeShipment(
-  ctx: Context,
-  ssccArg: string,
-  toSeqArg: string,
-): Promise<ShipmentEntry> {
-  const sscc = v.sscc(ssccArg);
-  const toSeq = v.seqArg(toSeqArg, 'toSeq');
-  const key = keys.shipment(ctx, sscc);
-  const shipment = await readJson<ShipmentEntry>(ctx, key);
-  if (!shipment) notFound(`shipment ${sscc} does not exist`);
-  const org = callerMsp(ctx);
-  if (shipment.custodian !== org) forbidden(`only the custodian ${shipment.custodian} may complete ${sscc}`);
-  if (shipment.status === 'completed') {
-    if (shipment.toSeq === toSeq) return shipment; // a retry
-    conflict(`shipment ${sscc} is already completed at seq ${shipment.toSeq}`);
+/** The device's newest shipment must be closed, and the new one must start after its last reading. */
+async function checkFollows(ctx: Context, head: DeviceShipmentHead, fromSeq: number): Promise<void> {
+  const last = await readJson<ShipmentEntry>(ctx, keys.shipment(ctx, head.sscc));
+  if (!last) conflict(`the shipment index of ${head.device} names ${head.sscc}, which does not exist`);
+  if (last.status !== 'completed' || last.toSeq === null) {
+    conflict(
+      `device ${head.device} still carries shipment ${last.sscc}, which is in transit: complete it before starting another on the device`,
+    );
   }
-  if (toSeq < shipment.fromSeq) invalid(`toSeq ${toSeq} is below the shipment's fromSeq ${shipment.fromSeq}`);
-  const head = await readJson<AnchorHead>(ctx, keys.anchorHead(ctx, shipment.device));
-  const upTo = head?.upTo ?? 0;
-  if (upTo < toSeq) {
-    conflict(`readings of ${shipment.device} are anchored up to ${upTo}; anchor them up to ${toSeq} first`);
+  if (fromSeq <= last.toSeq) {
+    conflict(
+      `fromSeq ${fromSeq} overlaps shipment ${last.sscc} of ${head.device}, which ended at #${last.toSeq}: start at #${last.toSeq + 1} or later`,
+    );
   }
-  const now = txTime(ctx);
-  const entry: ShipmentEntry = { ...shipment, toSeq, status: 'completed', completedAt: now.iso };
-  const custody: CustodyEvent = { sscc, action: 'completed', org, at: now.iso, txId: ctx.stub.getTxID() };
-  await writeJson(ctx, key, entry);
-  await writeJson(ctx, keys.custody(ctx, sscc, now.millis, custody.txId), custody);
-  emit(ctx, 'ShipmentCompleted', entry);
-  return entry;
 }
 
 export async function getShipment(ctx: Context, ssccArg: string): Promise<ShipmentEntry | undefined> {
@@ -112,4 +115,24 @@ export async function listShipments(ctx: Context): Promise<ShipmentEntry[]> {
 
 export async function listCustody(ctx: Context, sscc: string): Promise<CustodyEvent[]> {
   return listJson<CustodyEvent>(ctx, 'custody', [sscc]);
+}
+
+/** The device's shipment with the given ordinal (see ShipmentEntry.ordinal), if any. */
+export async function deviceShipment(
+  ctx: Context,
+  device: string,
+  ordinal: number,
+): Promise<ShipmentEntry | undefined> {
+  if (!Number.isSafeInteger(ordinal) || ordinal < 1) return undefined;
+  const ref = await readJson<DeviceShipmentRef>(ctx, keys.deviceShipment(ctx, device, ordinal));
+  return ref ? readJson<ShipmentEntry>(ctx, keys.shipment(ctx, ref.sscc)) : undefined;
+}
+
+/** The shipment the device carries now, if one is in transit. */
+export async function openShipment(ctx: Context, deviceArg: string): Promise<ShipmentEntry | undefined> {
+  const device = v.identifier(deviceArg, 'device');
+  const head = await readJson<DeviceShipmentHead>(ctx, keys.deviceShipmentHead(ctx, device));
+  if (!head) return undefined;
+  const last = await readJson<ShipmentEntry>(ctx, keys.shipment(ctx, head.sscc));
+  return last?.status === 'in-transit' ? last : undefined;
 }

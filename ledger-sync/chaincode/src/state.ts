@@ -78,6 +78,10 @@ export const keys = {
   anchor: (ctx: Context, device: string, fromSeq: number) =>
     ctx.stub.createCompositeKey('anchor', [device, pad(fromSeq, SEQ_WIDTH)]),
   anchorHead: (ctx: Context, device: string) => ctx.stub.createCompositeKey('anchorhead', [device]),
+  /** A device's newest shipment, and its shipments in creation order (DeviceShipmentHead / Ref). */
+  deviceShipmentHead: (ctx: Context, device: string) => ctx.stub.createCompositeKey('devshiphead', [device]),
+  deviceShipment: (ctx: Context, device: string, ordinal: number) =>
+    ctx.stub.createCompositeKey('devshipment', [device, pad(ordinal, SEQ_WIDTH)]),
   excursion: (ctx: Context, sscc: string, startMillis: number, rule: string, direction: string) =>
     ctx.stub.createCompositeKey('excursion', [sscc, pad(startMillis, MILLIS_WIDTH), rule, direction]),
 };

@@ -60,6 +60,11 @@ export function seqArg(value: string, name: string): number {
   return n;
 }
 
+/** Like seqArg, but 0 is allowed too (the end of an empty range starting at 1). */
+export function seqOrZeroArg(value: string, name: string): number {
+  return value === '0' ? 0 : seqArg(value, name);
+}
+
 export function finite(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) invalid(`${name} must be a finite number`);
   return value;
@@ -104,15 +109,18 @@ export function oneOf<T extends string>(value: unknown, allowed: readonly T[], n
   return value as T;
 }
 
-/** Parses a JSON object argument that must have exactly `fields` (no more, no fewer). */
-export function jsonObject(arg: string, name: string, fields: readonly string[]): Record<string, unknown> {
-  let value: unknown;
+/** Parses a JSON argument. */
+export function jsonValue(arg: string, name: string): unknown {
   try {
-    value = JSON.parse(arg);
+    return JSON.parse(arg);
   } catch {
     invalid(`${name} must be a JSON object`);
   }
-  return exactObject(value, name, fields);
+}
+
+/** Parses a JSON object argument that must have exactly `fields` (no more, no fewer). */
+export function jsonObject(arg: string, name: string, fields: readonly string[]): Record<string, unknown> {
+  return exactObject(jsonValue(arg, name), name, fields);
 }
 
 export function exactObject(

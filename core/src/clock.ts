@@ -35,3 +35,11 @@ export function scaledClock(start: number, speed: number, wall: () => number = D
     sleep: (ms, signal) => realSleep(ms / speed, signal),
   };
 }
+
+/**
+ * `clock`, but never earlier than `floor` (epoch ms): for a process that must not date an event before one it
+ * already knows of (closing a shipment whose readings carry simulated, later times).
+ */
+export function notBefore(floor: number, clock: Clock = systemClock): Clock {
+  return { now: () => Math.max(clock.now(), floor), sleep: (ms, signal) => clock.sleep(ms, signal) };
+}

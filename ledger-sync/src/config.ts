@@ -19,6 +19,11 @@ export const LedgerSyncConfigSchema = z.strictObject({
    * queries (`coldtrail provenance`) passes false so it writes nothing.
    */
   resumeAnchoring: z.boolean().default(true),
+  /**
+   * Record excursions on the ledger while the shipment is in transit, as soon as the readings show one (and
+   * again as it grows), rather than only at completion.
+   */
+  liveExcursions: z.boolean().default(true),
   /** Reading store file, relative to dataDir unless absolute. */
   readingsFile: z.string().min(1).default('readings.db'),
   /** Embedded ledger location (a directory, or a .sqlite file), relative to dataDir unless absolute. */

@@ -77,11 +77,14 @@ describe('excursion engine (single-event rule, DESIGN §4)', () => {
     expect(detectShipmentExcursions(records, PROFILE).map((e) => e.start)).toEqual([T0 + 10 * MIN]);
   });
 
-  it('gives excursions deterministic ledger ids, one entry per id', () => {
+  it('gives excursions deterministic ledger ids, one entry per id (two sensors starting together merge)', () => {
     const sscc = '106141411234567897';
     const records = lane(300, (m) => (m >= 100 && m < 160 ? 9 : 5));
     const found = detectShipmentExcursions(records, PROFILE);
-    const inputs = toExcursionInputs(sscc, [...found, { ...found[0]!, durationMs: 1, maxValue: 20 }]);
+    // A second sensor beyond the limit from the same instant, shorter but hotter: one excursion that lasts
+    // until the later end and carries the more extreme value.
+    const hotter = { ...found[0]!, end: T0 + 135 * MIN, durationMs: 35 * MIN, maxValue: 20 };
+    const inputs = toExcursionInputs(sscc, [...found, hotter]);
     expect(inputs).toEqual([
       {
         sscc,
@@ -92,7 +95,7 @@ describe('excursion engine (single-event rule, DESIGN §4)', () => {
         start: iso(100),
         end: iso(160),
         durationMs: 60 * MIN,
-        maxValue: 9,
+        maxValue: 20,
       },
     ]);
     expect(excursionId(sscc, found[0]!)).toBe(inputs[0]!.id);

@@ -6,7 +6,7 @@ import {
   type TimedValue,
   Unit,
 } from '@coldtrail/core';
-import type { ExcursionEntry, LedgerClient, ShipmentProfile } from './ledger-types.js';
+import type { ExcursionEntry, ShipmentEntry, ShipmentProfile } from './ledger-types.js';
 
 export type ExcursionInput = Omit<ExcursionEntry, 'recordedAt' | 'txId'>;
 
@@ -48,42 +48,41 @@ export function excursionId(sscc: string, e: Pick<Excursion, 'rule' | 'direction
 }
 
 /**
- * Ledger entries for the excursions. Two sensors' excursions starting at the same instant share an id; the
- * longer one (then the more extreme) is kept, so one entry per id.
+ * Ledger entries for the excursions, one per id. Excursions of two sensors that start at the same instant
+ * share an id (sscc:rule:direction:start) and are merged into one: it lasts until the later end and carries
+ * the more extreme value, so an excursion only ever grows as readings arrive (what the contract accepts for
+ * one recorded in transit).
  */
 export function toExcursionInputs(sscc: string, excursions: readonly Excursion[]): ExcursionInput[] {
   const byId = new Map<string, ExcursionInput>();
   for (const e of excursions) {
-    const input: ExcursionInput = {
+    const id = excursionId(sscc, e);
+    const seen = byId.get(id);
+    const end = Math.max(e.end, seen ? Date.parse(seen.end) : e.end);
+    const extreme = !seen
+      ? e.maxValue
+      : e.direction === 'above'
+        ? Math.max(e.maxValue, seen.maxValue)
+        : Math.min(e.maxValue, seen.maxValue);
+    byId.set(id, {
       sscc,
-      id: excursionId(sscc, e),
+      id,
       rule: e.rule,
       direction: e.direction,
       limit: e.limit,
       start: new Date(e.start).toISOString(),
-      end: new Date(e.end).toISOString(),
-      durationMs: e.durationMs,
-      maxValue: e.maxValue,
-    };
-    const seen = byId.get(input.id);
-    const worse = (a: ExcursionInput, b: ExcursionInput) =>
-      a.durationMs > b.durationMs ||
-      (a.durationMs === b.durationMs &&
-        (a.direction === 'above' ? a.maxValue > b.maxValue : a.maxValue < b.maxValue));
-    if (!seen || worse(input, seen)) byId.set(input.id, input);
+      end: new Date(end).toISOString(),
+      durationMs: end - e.start,
+      maxValue: extreme,
+    });
   }
   return [...byId.values()];
 }
 
-/** Records on the ledger the excursions it does not hold yet (by id). Returns every input, recorded or not. */
-export async function recordExcursions(
-  ledger: Pick<LedgerClient, 'recordExcursion' | 'provenance'>,
-  sscc: string,
-  inputs: readonly ExcursionInput[],
-): Promise<ExcursionInput[]> {
-  const held = new Set((await ledger.provenance(sscc))?.excursions.map((e) => e.id) ?? []);
-  for (const input of inputs) {
-    if (!held.has(input.id)) await ledger.recordExcursion(input);
-  }
-  return [...inputs];
+/** A shipment's excursions over its readings (DESIGN §4), as the ledger records them. */
+export function evaluateShipment(
+  shipment: Pick<ShipmentEntry, 'sscc' | 'profile'>,
+  records: readonly ReadingRecord[],
+): ExcursionInput[] {
+  return toExcursionInputs(shipment.sscc, detectShipmentExcursions(records, shipment.profile));
 }

@@ -14,6 +14,7 @@ import {
   type Sample,
   type Signer,
   signBatch,
+  systemClock,
 } from '@coldtrail/core';
 
 export interface TestDevice {
@@ -28,6 +29,21 @@ export function testDevice(id = 'dev-1'): TestDevice {
 }
 
 export const T0 = Date.parse('2026-01-05T06:00:00.000Z');
+
+/**
+ * A clock the test sets: ledger times that fit the readings' times (a shipment created before its first
+ * reading, completed after its last), as the verifier's range and custody checks require. Sleeps are real.
+ */
+export function testClock(start: number) {
+  let now = start;
+  return {
+    now: () => now,
+    sleep: (ms: number, signal?: AbortSignal) => systemClock.sleep(ms, signal),
+    set(ms: number) {
+      now = ms;
+    },
+  };
+}
 
 /** A device's record stream: call `next(n)` for the next n records (chained on from the previous call). */
 export function recordStream(

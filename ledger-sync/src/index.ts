@@ -5,12 +5,13 @@ export {
   LedgerSyncConfigSchema,
   parseLedgerSyncConfig,
 } from './config.js';
+export { type DataDirLock, ensureWritableDir, LOCK_FILE, lockDataDir } from './data-dir-lock.js';
 export { createLedgerDirectory, type LedgerDirectory } from './device-directory.js';
 export {
   detectShipmentExcursions,
   type ExcursionInput,
+  evaluateShipment,
   excursionId,
-  recordExcursions,
   toExcursionInputs,
 } from './excursion-engine.js';
 export { createIngest, type IngestOptions } from './ingest.js';
@@ -28,12 +29,19 @@ export { type Log, silentLog, stderrLog } from './log.js';
 export {
   type ExcursionSummary,
   type ProvenanceDeps,
+  type ProvenanceOptions,
   type ProvenanceReport,
   provenance,
   type ReadingSummary,
 } from './provenance.js';
+export { type LedgerSyncQuery, openQuery, type QueryConfig } from './query.js';
 export type * from './reading-store.js';
-export { type CompletedShipment, type CompletionDeps, completeShipment } from './shipment-completion.js';
+export {
+  type CompletedShipment,
+  type CompletionDeps,
+  type CompletionOptions,
+  completeShipment,
+} from './shipment-completion.js';
 export { SqliteReadingStore } from './sqlite-reading-store.js';
 export { type LedgerSyncDeps, type LedgerSyncHandle, type ShipmentInput, start } from './start.js';
 export type { LedgerVerifier, Verification, VerificationCheck } from './verification.js';

@@ -3,6 +3,7 @@ import type {
   DeviceEntry,
   ExcursionEntry,
   ProvenanceView,
+  ShipmentClosing,
   ShipmentEntry,
 } from '@coldtrail/chaincode';
 
@@ -17,6 +18,7 @@ export type {
   DeviceEntry,
   ExcursionEntry,
   ProvenanceView,
+  ShipmentClosing,
   ShipmentEntry,
   ShipmentProfile,
 } from '@coldtrail/chaincode';
@@ -26,10 +28,13 @@ export interface LedgerClient {
   registerDevice(device: { id: string; publicKey: string }): Promise<DeviceEntry>;
   getDevice(id: string): Promise<DeviceEntry | undefined>;
   createShipment(
-    s: Omit<ShipmentEntry, 'custodian' | 'toSeq' | 'status' | 'createdAt' | 'completedAt'>,
+    s: Omit<ShipmentEntry, 'custodian' | 'toSeq' | 'status' | 'createdAt' | 'completedAt' | 'ordinal'>,
   ): Promise<ShipmentEntry>;
-  completeShipment(sscc: string, toSeq: number): Promise<ShipmentEntry>;
+  /** Completes at `toSeq` with the shipment's final excursion set, in one transaction. */
+  completeShipment(sscc: string, toSeq: number, closing: ShipmentClosing): Promise<ShipmentEntry>;
   getShipment(sscc: string): Promise<ShipmentEntry | undefined>;
+  /** The shipment the device carries now (in transit), if any. */
+  openShipment(device: string): Promise<ShipmentEntry | undefined>;
   listShipments(): Promise<ShipmentEntry[]>;
   anchorReadings(a: Omit<AnchorEntry, 'anchoredAt' | 'txId'>): Promise<AnchorEntry>;
   /** Highest seq anchored for the device (0 when none). */

@@ -1,10 +1,23 @@
 import { ColdtrailError, ErrorCode, parseSscc } from '@coldtrail/core';
-import { detectShipmentExcursions, excursionId } from './excursion-engine.js';
-import type { CustodyEvent, DeviceEntry, LedgerClient, ShipmentEntry } from './ledger-types.js';
+import { evaluateShipment } from './excursion-engine.js';
+import type { LedgerVerifyOptions } from './ledger/verify-report.js';
+import type {
+  CustodyEvent,
+  DeviceEntry,
+  LedgerClient,
+  ProvenanceView,
+  ShipmentEntry,
+} from './ledger-types.js';
 import type { ReadingStore, StoredRecord } from './reading-store.js';
 import type { LedgerVerifier, Verification, VerificationCheck } from './verification.js';
 import { verifyAnchors } from './verify-anchors.js';
+import { verifyCustody } from './verify-custody.js';
+import { compareExcursions, type ExcursionSummary } from './verify-excursions.js';
+import { ledgerChecks } from './verify-ledger-checks.js';
+import { verifyRange } from './verify-range.js';
 import { verifyHashChain, verifySignatures } from './verify-readings.js';
+
+export type { ExcursionSummary } from './verify-excursions.js';
 
 /** What `coldtrail provenance` answers (JSON-friendly: plain data, ISO-8601 UTC times, °C). */
 export interface ProvenanceReport {
@@ -12,7 +25,10 @@ export interface ProvenanceReport {
   shipment: ShipmentEntry;
   device: DeviceEntry;
   custody: CustodyEvent[];
-  /** Device seqs of the shipment; toSeq is the stored head while in transit. */
+  /**
+   * Device seqs of the shipment. In transit toSeq is the newest reading stored or anchored so far, never past
+   * the start of the device's next shipment; fromSeq - 1 when there is none yet.
+   */
   range: { fromSeq: number; toSeq: number; complete: boolean };
   readings: ReadingSummary;
   excursions: ExcursionSummary[];
@@ -25,6 +41,8 @@ export interface ProvenanceReport {
     anchoredAt: string;
   }[];
   verification: Verification;
+  /** What this answer cannot prove by itself (a single-node ledger's tail, readings not anchored yet, ...). */
+  limits: string[];
 }
 
 export interface ReadingSummary {
@@ -39,57 +57,59 @@ export interface ReadingSummary {
   maxTemperatureC: number | null;
 }
 
-export interface ExcursionSummary {
-  id: string;
-  /**
-   * True when the excursion is recorded on the ledger (the shipment is completed); false for one computed
-   * from the readings stored so far while the shipment is in transit, so an open shipment never looks clean.
-   */
-  recorded: boolean;
-  rule: string;
-  direction: 'above' | 'below';
-  limitC: number;
-  start: string;
-  end: string;
-  durationMinutes: number;
-  maxValue: number;
+export interface ProvenanceDeps {
+  ledger: Pick<LedgerClient, 'provenance'>;
+  store: Pick<ReadingStore, 'batches' | 'records'>;
+  /** The ledger's own block-chain check; without one the `ledger` and `tip` checks are reported as skipped. */
+  verifyLedger?: LedgerVerifier;
 }
 
-export interface ProvenanceDeps {
-  ledger: Pick<LedgerClient, 'provenance' | 'anchors' | 'anchoredUpTo'>;
-  store: Pick<ReadingStore, 'head' | 'batches' | 'records'>;
-  /** The ledger's own block-chain check; without one the `ledger` check is reported as skipped. */
-  verifyLedger?: LedgerVerifier;
+export interface ProvenanceOptions {
+  /** A tip kept outside the ledger (`--expect-tip`): a number and hash, or a signed checkpoint. */
+  expectTip?: Pick<LedgerVerifyOptions, 'expectTip' | 'checkpoint'>;
 }
 
 /**
  * Custody, readings and excursions of a shipment, and a verification of every step (DESIGN §2.8): batch
  * signatures with the key on the ledger, each stored reading re-hashed from its fields and chained up to a
- * signed head, Merkle roots on the ledger against the stored readings, and the ledger's block chain.
+ * signed head, Merkle roots on the ledger against the stored readings, the range, custody order and
+ * excursions re-derived from those readings against what the ledger states, the ledger's block chain, and
+ * its tip against one kept elsewhere. Reads only.
  */
-export async function provenance(deps: ProvenanceDeps, ssccInput: string): Promise<ProvenanceReport> {
+export async function provenance(
+  deps: ProvenanceDeps,
+  ssccInput: string,
+  options: ProvenanceOptions = {},
+): Promise<ProvenanceReport> {
   const sscc = parseSscc(ssccInput);
   const view = await lookUp(deps, sscc);
   const { shipment, device } = view;
   const id = shipment.device;
   const complete = shipment.status === 'completed' && shipment.toSeq !== null;
-  // In transit the range runs to the newest reading we know of: the store's head, or further if the ledger
-  // anchored more (readings deleted from the store together with its head row then show up as missing).
-  const toSeq =
-    shipment.toSeq ?? Math.max((await deps.store.head(id)).seq, await deps.ledger.anchoredUpTo(id));
-  const range = { fromSeq: shipment.fromSeq, toSeq, complete };
-  const batches = toSeq >= range.fromSeq ? await deps.store.batches(id, range.fromSeq, toSeq) : [];
+  const range = { fromSeq: shipment.fromSeq, toSeq: await rangeEnd(deps.store, view), complete };
+  const some = range.toSeq >= range.fromSeq;
+  const batches = some ? await deps.store.batches(id, range.fromSeq, range.toSeq) : [];
   const lo = Math.min(range.fromSeq, ...batches.map((b) => b.fromSeq));
-  const hi = Math.max(toSeq, ...batches.map((b) => b.toSeq));
-  const records = hi >= lo ? await deps.store.records(id, lo, hi) : [];
-  const inRange = records.filter((r) => r.record.seq >= range.fromSeq && r.record.seq <= toSeq);
-  const anchors = toSeq >= range.fromSeq ? await deps.ledger.anchors(id, range.fromSeq, toSeq) : [];
+  const hi = Math.max(range.toSeq, ...batches.map((b) => b.toSeq));
+  const records = some ? await deps.store.records(id, lo, hi) : [];
+  const inRange = records.filter((r) => r.record.seq >= range.fromSeq && r.record.seq <= range.toSeq);
+  const anchors = view.anchors.filter((a) => a.toSeq >= range.fromSeq && a.fromSeq <= range.toSeq);
+  const derived = evaluateShipment(
+    shipment,
+    inRange.map((r) => r.record),
+  );
+  const compared = compareExcursions(derived, view.excursions, complete);
+  const rangeResult = await verifyRange(deps.store, view, range, inRange);
+  const ledger = await ledgerChecks(deps.verifyLedger, options.expectTip);
 
   const checks: VerificationCheck[] = [
     guard('signatures', () => verifySignatures(id, device.publicKey, batches)),
     verifyHashChain(id, range, batches, records),
     await verifyAnchors(deps.store, id, range, anchors, complete),
-    await ledgerCheck(deps.verifyLedger),
+    rangeResult.check,
+    verifyCustody(shipment, device, view.custody),
+    compared.check,
+    ...ledger.checks,
   ];
   return {
     sscc,
@@ -98,9 +118,7 @@ export async function provenance(deps: ProvenanceDeps, ssccInput: string): Promi
     custody: view.custody,
     range,
     readings: summarize(inRange),
-    excursions: complete
-      ? view.excursions.map((e) => ({ ...summaryOf(e, e.limit, e.durationMs, e.id), recorded: true }))
-      : provisionalExcursions(sscc, inRange, shipment),
+    excursions: compared.excursions,
     anchors: anchors.map(({ fromSeq, toSeq, root, count, txId, anchoredAt }) => ({
       fromSeq,
       toSeq,
@@ -110,42 +128,46 @@ export async function provenance(deps: ProvenanceDeps, ssccInput: string): Promi
       anchoredAt,
     })),
     verification: { ok: checks.every((c) => c.ok), checks },
+    limits: limitsOf(range, anchors, rangeResult.late, id, ledger.limits),
   };
 }
 
-type SummaryFields = Omit<ExcursionSummary, 'recorded'>;
-
-function summaryOf(
-  e: { rule: string; direction: 'above' | 'below'; start: string; end: string; maxValue: number },
-  limitC: number,
-  durationMs: number,
-  id: string,
-): SummaryFields {
-  return {
-    id,
-    rule: e.rule,
-    direction: e.direction,
-    limitC,
-    start: e.start,
-    end: e.end,
-    durationMinutes: durationMs / 60_000,
-    maxValue: e.maxValue,
-  };
+/**
+ * The last seq of the shipment: its toSeq once completed. In transit, the newest reading stored or anchored
+ * (readings deleted from the store then show up as missing), but never into the device's next shipment.
+ */
+async function rangeEnd(store: Pick<ReadingStore, 'records'>, view: ProvenanceView): Promise<number> {
+  const { shipment, next } = view;
+  if (shipment.status === 'completed' && shipment.toSeq !== null) return shipment.toSeq;
+  const upper = next ? next.fromSeq - 1 : Number.MAX_SAFE_INTEGER;
+  const anchored = Math.max(0, ...view.anchors.map((a) => a.toSeq));
+  const stored =
+    upper >= shipment.fromSeq ? await store.records(shipment.device, shipment.fromSeq, upper) : [];
+  return Math.min(upper, Math.max(shipment.fromSeq - 1, stored.at(-1)?.record.seq ?? 0, anchored));
 }
 
-/** The rule run over the readings stored so far (DESIGN §4), for a shipment still in transit. */
-function provisionalExcursions(
-  sscc: string,
-  records: readonly StoredRecord[],
-  shipment: ShipmentEntry,
-): ExcursionSummary[] {
-  return detectShipmentExcursions(
-    records.map((r) => r.record),
-    shipment.profile,
-  ).map((x) => {
-    const e = { ...x, start: new Date(x.start).toISOString(), end: new Date(x.end).toISOString() };
-    return { ...summaryOf(e, x.limit, x.durationMs, excursionId(sscc, x)), recorded: false };
-  });
+function limitsOf(
+  range: ProvenanceReport['range'],
+  anchors: readonly { toSeq: number }[],
+  late: { fromSeq: number; toSeq: number; count: number } | null,
+  device: string,
+  ledgerLimits: readonly string[],
+): string[] {
+  const out = [...ledgerLimits];
+  const anchoredTo = Math.max(range.fromSeq - 1, ...anchors.map((a) => a.toSeq));
+  if (!range.complete) {
+    out.push(
+      anchoredTo < range.toSeq
+        ? `in transit: readings ${device}#${anchoredTo + 1}-${range.toSeq} are not anchored on the ledger yet, so only this node holds them; excursions already recorded on the ledger cannot be removed with them, but readings of the last minutes can`
+        : 'in transit: readings still to come can change this answer',
+    );
+  }
+  if (late) {
+    out.push(
+      `${late.count} reading(s) ${device}#${late.fromSeq}-${late.toSeq} were taken during the shipment but arrived after its completion: they are not part of it`,
+    );
+  }
+  return out;
 }
 
 function summarize(records: readonly StoredRecord[]): ReadingSummary {
@@ -184,8 +206,8 @@ function guard(name: VerificationCheck['name'], run: () => VerificationCheck): V
  * The shipment as the ledger knows it. When the ledger has no such shipment or cannot answer, its own
  * integrity decides what that means: a broken ledger is CORRUPTED (a failed verification), not "unknown SSCC".
  */
-async function lookUp(deps: ProvenanceDeps, sscc: string) {
-  let view: Awaited<ReturnType<ProvenanceDeps['ledger']['provenance']>>;
+async function lookUp(deps: ProvenanceDeps, sscc: string): Promise<ProvenanceView> {
+  let view: ProvenanceView | undefined;
   try {
     view = await deps.ledger.provenance(sscc);
   } catch (err) {
@@ -200,35 +222,10 @@ async function lookUp(deps: ProvenanceDeps, sscc: string) {
 }
 
 async function failIfLedgerBroken(deps: ProvenanceDeps, cause?: unknown): Promise<void> {
-  const check = await ledgerCheck(deps.verifyLedger);
-  if (!check.ok) {
+  const [check] = (await ledgerChecks(deps.verifyLedger, undefined)).checks;
+  if (check && !check.ok) {
     throw new ColdtrailError(ErrorCode.Corrupted, `the ledger failed verification: ${check.detail}`, {
       cause,
     });
-  }
-}
-
-async function ledgerCheck(verifyLedger: LedgerVerifier | undefined): Promise<VerificationCheck> {
-  if (!verifyLedger) {
-    return {
-      name: 'ledger',
-      ok: true,
-      skipped: true,
-      detail: 'this ledger adapter offers no block-chain check',
-    };
-  }
-  try {
-    const result = await verifyLedger();
-    const [first] = result.problems;
-    if (result.ok && first === undefined) return { name: 'ledger', ok: true, detail: 'block chain intact' };
-    const more = result.problems.length > 1 ? ` (and ${result.problems.length - 1} more)` : '';
-    return {
-      name: 'ledger',
-      ok: false,
-      detail: `${first ?? 'ledger verification failed'}${more}`,
-      problems: result.problems.slice(0, 50),
-    };
-  } catch (err) {
-    return { name: 'ledger', ok: false, detail: `ledger verification failed: ${String(err)}` };
   }
 }

@@ -1,21 +1,26 @@
 import { type Clock, ColdtrailError, ErrorCode, parseSscc } from '@coldtrail/core';
 import type { Anchorer } from './anchoring.js';
-import {
-  detectShipmentExcursions,
-  type ExcursionInput,
-  recordExcursions,
-  toExcursionInputs,
-} from './excursion-engine.js';
+import { type ExcursionInput, evaluateShipment } from './excursion-engine.js';
 import type { LedgerClient, ShipmentEntry } from './ledger-types.js';
 import type { Log } from './log.js';
 import type { ReadingStore } from './reading-store.js';
 
 export interface CompletionDeps {
-  ledger: Pick<LedgerClient, 'getShipment' | 'completeShipment' | 'recordExcursion' | 'provenance'>;
+  ledger: Pick<LedgerClient, 'getShipment' | 'completeShipment'>;
   store: Pick<ReadingStore, 'head' | 'records' | 'saveEvaluation'>;
   anchorer: Pick<Anchorer, 'exclusive'>;
   clock: Clock;
   log: Log;
+}
+
+export interface CompletionOptions {
+  /**
+   * Last device seq of the shipment. Default: what is stored of the device now (the shipment closes with
+   * the readings that arrived; a shipment that got none closes empty at fromSeq - 1).
+   */
+  toSeq?: number;
+  /** Why the shipment is closed by hand (recorded with the completion on the ledger). */
+  reason?: string;
 }
 
 export interface CompletedShipment {
@@ -24,23 +29,29 @@ export interface CompletedShipment {
 }
 
 /**
- * Closes a shipment at device seq `toSeq`: anchors its readings up to toSeq (the last window partial),
- * evaluates the excursion rule over its temperature readings and records each excursion, then completes it
- * on the ledger (which refuses until the anchors are there). Every step is idempotent, so a failed completion
- * is simply run again.
+ * Closes a shipment: anchors its readings up to toSeq (the last window partial), evaluates the excursion
+ * rule over them and completes the shipment on the ledger with that excursion set, in one transaction (the
+ * contract refuses a set that drops an excursion recorded in transit, and anchors must be there first).
+ * Every step is idempotent, so a failed completion is simply run again.
  */
 export async function completeShipment(
   deps: CompletionDeps,
   ssccInput: string,
-  toSeq: number,
+  options: CompletionOptions = {},
 ): Promise<CompletedShipment> {
   const sscc = parseSscc(ssccInput);
   const shipment = await deps.ledger.getShipment(sscc);
   if (!shipment) throw new ColdtrailError(ErrorCode.NotFound, `shipment ${sscc} is not on the ledger`);
-  if (!Number.isSafeInteger(toSeq) || toSeq < shipment.fromSeq) {
+  const stored = (await deps.store.head(shipment.device)).seq;
+  const toSeq =
+    options.toSeq ??
+    (shipment.status === 'completed' && shipment.toSeq !== null
+      ? shipment.toSeq // a retry
+      : Math.max(stored, shipment.fromSeq - 1));
+  if (!Number.isSafeInteger(toSeq) || toSeq < shipment.fromSeq - 1) {
     throw new ColdtrailError(
       ErrorCode.InvalidInput,
-      `toSeq must be an integer >= the shipment's fromSeq ${shipment.fromSeq} (got ${toSeq})`,
+      `toSeq must be an integer >= the shipment's fromSeq ${shipment.fromSeq} (or ${shipment.fromSeq - 1} to close it without readings); got ${toSeq}`,
     );
   }
   if (shipment.status === 'completed' && shipment.toSeq !== toSeq) {
@@ -49,23 +60,24 @@ export async function completeShipment(
       `shipment ${sscc} is already completed at #${shipment.toSeq}`,
     );
   }
-  const stored = (await deps.store.head(shipment.device)).seq;
   if (stored < toSeq) {
     throw new ColdtrailError(
       ErrorCode.Conflict,
       `${shipment.device} is stored up to #${stored}; wait until its readings up to #${toSeq} arrive, then complete ${sscc}`,
     );
   }
+  const reason = options.reason ?? null;
   const { completed, excursions } = await deps.anchorer.exclusive(shipment.device, async (anchorPending) => {
-    await anchorPending(toSeq);
-    const records = await deps.store.records(shipment.device, shipment.fromSeq, toSeq);
-    const found = detectShipmentExcursions(
+    const empty = toSeq < shipment.fromSeq;
+    if (!empty) await anchorPending(toSeq);
+    const records = empty ? [] : await deps.store.records(shipment.device, shipment.fromSeq, toSeq);
+    const found = evaluateShipment(
+      shipment,
       records.map((r) => r.record),
-      shipment.profile,
     );
-    const recorded = await recordExcursions(deps.ledger, sscc, toExcursionInputs(sscc, found));
     // Inside the device's anchoring turn: CompleteShipment reads the anchor head a new window would move.
-    return { completed: await deps.ledger.completeShipment(sscc, toSeq), excursions: recorded };
+    const done = await deps.ledger.completeShipment(sscc, toSeq, { excursions: found, reason });
+    return { completed: done, excursions: found };
   });
   await deps.store.saveEvaluation({
     sscc,
@@ -80,6 +92,7 @@ export async function completeShipment(
     device: shipment.device,
     toSeq,
     excursions: excursions.length,
+    ...(reason ? { reason } : {}),
   });
   return { shipment: completed, excursions };
 }

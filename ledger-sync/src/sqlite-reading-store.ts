@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   ColdtrailError,
@@ -19,6 +19,7 @@ import type {
   StoredRecord,
   StoreStats,
 } from './reading-store.js';
+import { closeForReaders } from './sqlite-files.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
 
 interface ReadingRow {
@@ -33,6 +34,41 @@ interface ReadingRow {
   fault: string | null;
   prev: string;
   hash: string;
+}
+
+const STORE_TABLES = ['batches', 'heads', 'readings'];
+
+/** The file holds a reading store of a version this code knows. */
+function assertStore(db: Database.Database, path: string): void {
+  let tables: string[];
+  try {
+    tables = db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .all()
+      .map((t) => t.name);
+  } catch (err) {
+    throw new ColdtrailError(
+      ErrorCode.Corrupted,
+      `${path} is not a coldtrail reading store: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  const missing = STORE_TABLES.filter((t) => !tables.includes(t));
+  if (missing.length > 0) {
+    throw new ColdtrailError(
+      ErrorCode.Corrupted,
+      `${path} is not a coldtrail reading store (no ${missing.join(', ')} table): it was emptied or replaced; restore it from a backup`,
+    );
+  }
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new ColdtrailError(
+      ErrorCode.InvalidConfig,
+      `reading store ${path} has schema version ${version}; this coldtrail knows ${SCHEMA_VERSION}: upgrade coldtrail`,
+    );
+  }
 }
 
 /** Rebuilds the record exactly from its columns; whatever was edited at rest flows into the re-hash. */
@@ -62,11 +98,13 @@ const BATCH_COLUMNS =
  */
 export class SqliteReadingStore implements ReadingStore {
   readonly #db: Database.Database;
+  readonly #readonly: boolean;
   readonly #sql;
   #closed = false;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, readonly: boolean) {
     this.#db = db;
+    this.#readonly = readonly;
     this.#sql = {
       head: db.prepare<[string], DeviceHead>('SELECT seq, hash FROM heads WHERE device = ?'),
       hashes: db.prepare<[string, number, number], StoredHash>(
@@ -124,25 +162,48 @@ export class SqliteReadingStore implements ReadingStore {
     };
   }
 
-  /** Opens (creating if needed) the store at `path`. */
+  /**
+   * Opens (creating if needed) the store at `path` for writing. An existing file must be a reading store: a
+   * 0-byte or foreign file is CORRUPTED, never silently turned into a new, empty store.
+   */
   static open(path: string): SqliteReadingStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const existed = path !== ':memory:' && existsSync(path);
     const db = new Database(path);
     try {
+      db.pragma('busy_timeout = 5000');
+      if (existed) assertStore(db, path);
       db.pragma('journal_mode = WAL');
       // FULL: the WAL is fsynced at every commit, so a stored batch survives power loss (sqlite.org/pragma.html#pragma_synchronous).
       db.pragma('synchronous = FULL');
-      db.pragma('busy_timeout = 5000');
-      const version = db.pragma('user_version', { simple: true }) as number;
-      if (version > SCHEMA_VERSION) {
-        throw new ColdtrailError(
-          ErrorCode.InvalidConfig,
-          `reading store ${path} has schema version ${version}; this coldtrail knows ${SCHEMA_VERSION}: upgrade coldtrail`,
-        );
-      }
       db.exec(SCHEMA_SQL);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      return new SqliteReadingStore(db);
+      return new SqliteReadingStore(db, false);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Opens an existing store read-only, for queries: nothing is created or changed (see sqlite-files.ts). A
+   * missing or foreign file is CORRUPTED: readings a ledger anchors cannot vanish on their own.
+   */
+  static openReadonly(path: string): SqliteReadingStore {
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly: true, fileMustExist: true });
+    } catch (err) {
+      throw new ColdtrailError(
+        ErrorCode.Corrupted,
+        `the reading store ${path} is missing or unreadable (${(err as Error).message}); restore it from a backup`,
+        { cause: err },
+      );
+    }
+    try {
+      db.pragma('busy_timeout = 5000');
+      assertStore(db, path);
+      return new SqliteReadingStore(db, true);
     } catch (err) {
       db.close();
       throw err;
@@ -222,6 +283,7 @@ export class SqliteReadingStore implements ReadingStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#db.close();
+    if (this.#readonly) this.#db.close();
+    else closeForReaders(this.#db);
   }
 }

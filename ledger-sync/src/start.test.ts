@@ -11,6 +11,7 @@ import {
   T0,
   type TestDevice,
   tempDir,
+  testClock,
   testDevice,
 } from './fixtures.test-kit.js';
 import { silentLog } from './log.js';
@@ -22,12 +23,15 @@ const MIN = 60_000;
 const tempAt = (m: number) =>
   m === 20 || m === 170 ? null : m >= 60 && m < 120 ? 9.2 : m >= 150 && m < 160 ? 11 : 5;
 const LAST = 360; // 180 minutes x (temperature or fault + humidity)
+/** Just after the last of those readings (T0 + 179.5 min): when the shipment is completed. */
+const AFTER = T0 + 180 * MIN;
 
 describe('ledger-sync start(): ingest to verified provenance', () => {
   let dir: ReturnType<typeof tempDir>;
   let handle: LedgerSyncHandle;
   let device: TestDevice;
-  const open = () => start({ dataDir: dir.path, org: ORG, anchorWindow: 64 }, { log: silentLog });
+  const clock = testClock(T0 - MIN);
+  const open = () => start({ dataDir: dir.path, org: ORG, anchorWindow: 64 }, { log: silentLog, clock });
   const edit = (file: string, sql: string) => {
     const db = new Database(join(dir.path, file));
     const changed = db.prepare(sql).run().changes;
@@ -39,6 +43,7 @@ describe('ledger-sync start(): ingest to verified provenance', () => {
 
   beforeEach(async () => {
     dir = tempDir();
+    clock.set(T0 - MIN); // the shipment starts a minute before its first reading
     handle = await open();
     device = testDevice('dev-1');
     await handle.registerDevice({ id: device.id, publicKey: device.publicKey });
@@ -57,6 +62,8 @@ describe('ledger-sync start(): ingest to verified provenance', () => {
       expect((await handle.ingest.ingest(ORG, device.id, payload(b))).status).toBe('stored');
     }
     expect(await handle.waitForStored(device.id, LAST)).toBe(LAST);
+    await handle.idle();
+    clock.set(AFTER);
   });
   afterEach(async () => {
     await handle.close();
@@ -77,10 +84,12 @@ describe('ledger-sync start(): ingest to verified provenance', () => {
     expect(report.verification.checks.find((c) => c.name === 'anchors')?.detail).toMatch(
       /in transit, dev-1#321-360/,
     );
-    // Not recorded on the ledger yet, but an open shipment never looks clean: computed from what is stored.
+    // An open shipment never looks clean: the excursion is re-derived from what is stored, and it was recorded
+    // on the ledger as soon as the readings showed it (so deleting them now would not hide it).
     expect(report.excursions).toEqual([
       expect.objectContaining({
-        recorded: false,
+        recorded: true,
+        derived: true,
         direction: 'above',
         start: new Date(T0 + 60 * MIN).toISOString(),
         end: new Date(T0 + 120 * MIN).toISOString(),
@@ -99,9 +108,21 @@ describe('ledger-sync start(): ingest to verified provenance', () => {
         expect.objectContaining({ name: 'signatures', ok: true }),
         expect.objectContaining({ name: 'hash-chain', ok: true }),
         expect.objectContaining({ name: 'anchors', ok: true }),
-        { name: 'ledger', ok: true, detail: 'block chain intact' },
+        expect.objectContaining({ name: 'range', ok: true }),
+        expect.objectContaining({ name: 'custody', ok: true }),
+        {
+          name: 'excursions',
+          ok: true,
+          detail: '1 excursion(s) re-derived from the readings, exactly those recorded on the ledger',
+        },
+        { name: 'ledger', ok: true, detail: expect.stringMatching(/^block chain intact up to block \d+/) },
+        { name: 'tip', ok: true, skipped: true, detail: expect.stringMatching(/tip is not attested/) },
       ],
     });
+    expect(report.limits).toEqual([
+      expect.stringMatching(/single node: its signing keys sit in its data directory/),
+      expect.stringMatching(/tip is not attested/),
+    ]);
     expect(report.readings).toEqual({
       count: 358,
       temperature: 178,
@@ -144,12 +165,12 @@ describe('ledger-sync start(): ingest to verified provenance', () => {
   it('completes mid-window while newer readings keep arriving and get anchored', async () => {
     const lane = laneStream(device.id, tempAt);
     lane.next(LAST);
-    const more = await batchOf(lane.next(40), device.signer);
+    const more = await batchOf(lane.next(40), device.signer); // taken from the completion time on
     const [done] = await Promise.all([
-      handle.completeShipment(SSCC, 330),
+      handle.completeShipment(SSCC, LAST),
       handle.ingest.ingest(ORG, device.id, payload(more)),
     ]);
-    expect(done.shipment.toSeq).toBe(330);
+    expect(done.shipment.toSeq).toBe(LAST);
     await handle.idle();
     // Which ran first (the new window or the completion's partial one) is up to timing; either way the
     // anchors stay contiguous and cover the shipment, and every full window gets anchored.
@@ -164,12 +185,12 @@ describe('ledger-sync start(): ingest to verified provenance', () => {
     await handle.close();
     handle = await start(
       { dataDir: dir.path, org: ORG, anchorWindow: 100, resumeAnchoring: false },
-      { log: silentLog },
+      { log: silentLog, clock },
     );
     await handle.idle();
     expect(await handle.ledger.anchoredUpTo(device.id)).toBe(320); // nothing new written
     await handle.close();
-    handle = await start({ dataDir: dir.path, org: ORG, anchorWindow: 20 }, { log: silentLog });
+    handle = await start({ dataDir: dir.path, org: ORG, anchorWindow: 20 }, { log: silentLog, clock });
     await handle.idle();
     expect(await handle.ledger.anchoredUpTo(device.id)).toBe(360);
   });
@@ -204,6 +225,7 @@ describe('ledger-sync start(): ingest to verified provenance', () => {
     lane.next(LAST);
     const b = await batchOf(lane.next(40), device.signer);
     expect((await handle.ingest.ingest(ORG, device.id, payload(b))).ack.storedUpTo).toBe(LAST + 40);
+    clock.set(AFTER + 20 * MIN);
     await handle.completeShipment(second, LAST + 40);
     const [r1, r2] = await Promise.all([handle.provenance(SSCC), handle.provenance(second)]);
     expect([r1.verification.ok, r2.verification.ok]).toEqual([true, true]);

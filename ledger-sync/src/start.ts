@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { type Clock, ColdtrailError, ErrorCode, systemClock } from '@coldtrail/core';
 import { type Anchorer, createAnchorer } from './anchoring.js';
 import { type LedgerSyncConfigInput, parseLedgerSyncConfig } from './config.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { openDefaultLedger } from './default-ledger.js';
 import { createLedgerDirectory } from './device-directory.js';
 import { createIngest } from './ingest.js';
@@ -9,8 +10,9 @@ import type { DeviceDirectory, IngestPort } from './ingest-port.js';
 import { createLedgerClient } from './ledger/index.js';
 import type { LedgerPort } from './ledger-port.js';
 import type { DeviceEntry, LedgerClient, ShipmentEntry } from './ledger-types.js';
+import { createLiveExcursions } from './live-excursions.js';
 import { type Log, stderrLog } from './log.js';
-import { type ProvenanceReport, provenance } from './provenance.js';
+import { type ProvenanceOptions, type ProvenanceReport, provenance } from './provenance.js';
 import type { ReadingStore, StoreStats } from './reading-store.js';
 import { type CompletedShipment, completeShipment } from './shipment-completion.js';
 import { SqliteReadingStore } from './sqlite-reading-store.js';
@@ -43,9 +45,12 @@ export interface LedgerSyncHandle {
   ledger: LedgerClient;
   registerDevice(device: { id: string; publicKey: string }): Promise<DeviceEntry>;
   createShipment(shipment: ShipmentInput): Promise<ShipmentEntry>;
-  /** Anchors up to toSeq, records the excursions, completes the shipment on the ledger. */
-  completeShipment(sscc: string, toSeq: number): Promise<CompletedShipment>;
-  provenance(sscc: string): Promise<ProvenanceReport>;
+  /**
+   * Anchors up to toSeq (default: what is stored of the device), evaluates the excursions and completes the
+   * shipment on the ledger with them, in one transaction; `reason` says why it was closed by hand.
+   */
+  completeShipment(sscc: string, toSeq?: number, options?: { reason?: string }): Promise<CompletedShipment>;
+  provenance(sscc: string, options?: ProvenanceOptions): Promise<ProvenanceReport>;
   storedUpTo(device: string): Promise<number>;
   /** Resolves (with the stored seq) once the device's readings up to `seq` are stored. */
   waitForStored(device: string, seq: number, signal?: AbortSignal): Promise<number>;
@@ -70,6 +75,11 @@ export async function start(
   const clock = deps.clock ?? systemClock;
   const log = deps.log ?? stderrLog;
   const owned: { close(): Promise<void> }[] = [];
+  // One writer per data dir: taken before anything is opened, released after everything is closed.
+  if (!deps.ledger || !deps.store) {
+    const lock = lockDataDir(resolve(config.dataDir));
+    owned.push({ close: async () => lock.release() });
+  }
   try {
     let port = deps.ledger;
     let verifyLedger = deps.verifyLedger;
@@ -108,6 +118,7 @@ function assemble(
     retryMs: config.anchorRetryMs,
     log,
   });
+  const live = config.liveExcursions ? createLiveExcursions({ ledger, store, anchorer, log }) : undefined;
   const waiters = new Set<(device: string, seq: number) => void>();
   const ingest = createIngest({
     store,
@@ -116,6 +127,7 @@ function assemble(
     log,
     onStored: (device, head) => {
       anchorer.notify(device);
+      live?.notify(device);
       for (const w of waiters) w(device, head.seq);
     },
   });
@@ -135,8 +147,13 @@ function assemble(
       const first = fromSeq ?? (await store.head(rest.device)).seq + 1;
       return ledger.createShipment({ ...rest, fromSeq: first });
     },
-    completeShipment: (sscc, toSeq) => completeShipment({ ledger, store, anchorer, clock, log }, sscc, toSeq),
-    provenance: (sscc) => provenance({ ledger, store, ...(verifyLedger ? { verifyLedger } : {}) }, sscc),
+    completeShipment: (sscc, toSeq, options) =>
+      completeShipment({ ledger, store, anchorer, clock, log }, sscc, {
+        ...(toSeq === undefined ? {} : { toSeq }),
+        ...(options?.reason === undefined ? {} : { reason: options.reason }),
+      }),
+    provenance: (sscc, options) =>
+      provenance({ ledger, store, ...(verifyLedger ? { verifyLedger } : {}) }, sscc, options),
     storedUpTo: async (device) => (await store.head(device)).seq,
     waitForStored(device, seq, signal) {
       return new Promise((resolveWait, reject) => {
@@ -168,6 +185,7 @@ function assemble(
     close() {
       closing ??= (async () => {
         await resumed;
+        live?.close();
         await anchorer.close();
         for (const o of owned.reverse()) await o.close();
       })();

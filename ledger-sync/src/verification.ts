@@ -1,8 +1,13 @@
 import { hashRecord, type ReadingRecord } from '@coldtrail/core';
+import type { LedgerVerifyOptions, LedgerVerifyReport } from './ledger/verify-report.js';
 
-/** One verification step of a provenance answer (DESIGN §2.8). */
+/**
+ * One verification step of a provenance answer (DESIGN §2.8). `range`, `custody` and `excursions` re-derive
+ * from the verified readings what the ledger states (the shipment's readings, the order of its custody
+ * events, its excursions) instead of believing it; `tip` checks the ledger against a tip kept elsewhere.
+ */
 export interface VerificationCheck {
-  name: 'signatures' | 'hash-chain' | 'anchors' | 'ledger';
+  name: 'signatures' | 'hash-chain' | 'anchors' | 'range' | 'custody' | 'excursions' | 'ledger' | 'tip';
   ok: boolean;
   /** One line: what was checked, or the first problem found. */
   detail: string;
@@ -17,8 +22,13 @@ export interface Verification {
   checks: VerificationCheck[];
 }
 
-/** The ledger's own integrity check; only ledgers that hold their blocks locally can offer one. */
-export type LedgerVerifier = () => Promise<{ ok: boolean; problems: string[] }>;
+/**
+ * The ledger's own integrity check; only ledgers that hold their blocks locally can offer one. Problems of
+ * check `tip` concern the expected tip (options), the others the ledger's own chain.
+ */
+export type LedgerVerifier = (
+  options?: LedgerVerifyOptions,
+) => Promise<Pick<LedgerVerifyReport, 'ok' | 'problems' | 'tip'>>;
 
 export const MAX_PROBLEMS = 50;
 

@@ -8,10 +8,17 @@ import {
 } from '@coldtrail/core';
 import type Database from 'better-sqlite3';
 import type { LedgerPort, SubmitResult } from '../ledger-port.js';
+import { closeForReaders } from '../sqlite-files.js';
 import { BlockCommitter } from './block-committer.js';
 import { type ContractRuntime, contractRuntime } from './contract-runtime.js';
 import { signLowS } from './ecdsa.js';
-import { type Identity, nodeIdentity, orgIdentity, readNodeCertificate } from './identities.js';
+import {
+  type Identity,
+  type IdentityPolicy,
+  nodeIdentity,
+  orgIdentity,
+  readNodeCertificate,
+} from './identities.js';
 import { type LedgerPaths, openLedgerDb, prepareStatements, resolveLedgerPaths } from './ledger-db.js';
 import { ValidationCode } from './ledger-records.js';
 import { type SimulationContext, simulateTransaction } from './simulate-transaction.js';
@@ -77,7 +84,15 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
   const paths = resolveLedgerPaths(options.path);
   const db = await openLedgerDb(paths);
   try {
-    const [node, runtime] = await Promise.all([nodeIdentity(paths.keysDir), contractRuntime()]);
+    const blocks = (db.prepare('SELECT COUNT(*) AS n FROM blocks').get() as { n: number }).n;
+    const policy: IdentityPolicy =
+      blocks === 0
+        ? { create: true }
+        : {
+            create: false,
+            why: `the ledger's ${blocks} blocks are signed by it, and a new key would break them`,
+          };
+    const [node, runtime] = await Promise.all([nodeIdentity(paths.keysDir, policy), contractRuntime()]);
     return new Ledger(paths, db, node, runtime, options.clock ?? systemClock, blockMaxTx, blockTimeoutMs);
   } catch (err) {
     db.close();
@@ -155,7 +170,7 @@ class Ledger implements EmbeddedLedger {
       this.committer.drain();
       await Promise.allSettled([...this.inflight]);
       this.committer.stop();
-      this.db.close();
+      closeForReaders(this.db);
     })();
     return this.closing;
   }
@@ -170,7 +185,15 @@ class Ledger implements EmbeddedLedger {
   private identity(org: string): Promise<Identity> {
     let id = this.identities.get(org);
     if (!id) {
-      id = orgIdentity(this.paths.keysDir, org);
+      // An org's identity is made on its first transaction here; once the ledger holds transactions it signed,
+      // a missing key is reported, not replaced.
+      const signed = this.db
+        .prepare('SELECT 1 FROM transactions WHERE instr(envelope, ?) > 0 LIMIT 1')
+        .get(`"mspid":"${org}"`);
+      const policy: IdentityPolicy = signed
+        ? { create: false, why: `the ledger holds transactions ${org} signed with it` }
+        : { create: true };
+      id = orgIdentity(this.paths.keysDir, org, policy);
       id.catch(() => this.identities.delete(org));
       this.identities.set(org, id);
     }

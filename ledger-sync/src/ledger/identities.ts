@@ -33,7 +33,8 @@ async function writeAtomic(file: string, text: string, mode: number): Promise<vo
   await rename(tmp, file);
 }
 
-async function generate(dir: string, name: string): Promise<Identity> {
+/** A new key pair and self-signed certificate, in memory only. */
+export async function createIdentity(name: string): Promise<Identity & { keyPem: string }> {
   // @peculiar/x509 resolves its services through tsyringe, which needs a Reflect metadata polyfill loaded first.
   await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
@@ -56,21 +57,40 @@ async function generate(dir: string, name: string): Promise<Identity> {
   );
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
   const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END PRIVATE KEY-----\n`;
-  const certificate = cert.toString('pem');
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // Key first: a crash between the two leaves no certificate, and the pair is generated again.
-  await writeAtomic(join(dir, 'key.pem'), keyPem, 0o600);
-  await writeAtomic(join(dir, 'cert.pem'), `${certificate.trim()}\n`, 0o644);
-  return { certificate: `${certificate.trim()}\n`, privateKey: privateKeyFromPem(keyPem) };
+  const certificate = `${cert.toString('pem').trim()}\n`;
+  return { certificate, privateKey: privateKeyFromPem(keyPem), keyPem };
 }
 
-async function loadOrCreate(dir: string, name: string): Promise<Identity> {
+async function generate(dir: string, name: string): Promise<Identity> {
+  const { keyPem, ...identity } = await createIdentity(name);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Key first: a crash between the two leaves a key without certificate, which is reported, not replaced.
+  await writeAtomic(join(dir, 'key.pem'), keyPem, 0o600);
+  await writeAtomic(join(dir, 'cert.pem'), identity.certificate, 0o644);
+  return identity;
+}
+
+/** Whether a missing identity may be made now: only when nothing it would have signed exists yet. */
+export type IdentityPolicy = { create: true } | { create: false; why: string };
+
+/**
+ * Loads the identity in `dir`. Both files present: used. Both missing: made if `policy` allows it, else
+ * CORRUPTED saying why it cannot be replaced. One of the two missing: always CORRUPTED — never overwritten,
+ * since a new key would orphan every signature the old one made.
+ */
+async function load(dir: string, name: string, policy: IdentityPolicy): Promise<Identity> {
   const [keyPem, certificate] = await Promise.all([
     readIfPresent(join(dir, 'key.pem')),
     readIfPresent(join(dir, 'cert.pem')),
   ]);
   if (keyPem && certificate) return { certificate, privateKey: privateKeyFromPem(keyPem) };
-  return generate(dir, name);
+  if (!keyPem && !certificate && policy.create) return generate(dir, name);
+  const lacking = keyPem ? 'cert.pem' : certificate ? 'key.pem' : 'key.pem and cert.pem';
+  const why = policy.create ? 'the other half is there and must not be overwritten' : policy.why;
+  throw new ColdtrailError(
+    ErrorCode.Corrupted,
+    `the identity in ${dir} lacks ${lacking}: ${why}. Restore it from a backup; coldtrail will not make a new one`,
+  );
 }
 
 export function orgIdentityDir(keysDir: string, mspId: string): string {
@@ -81,19 +101,32 @@ export function nodeIdentityDir(keysDir: string): string {
   return join(keysDir, 'node');
 }
 
-/** The identity of org `mspId` (a Fabric MSP id such as `ColdtrailOrgMSP`), created on first use. */
-export async function orgIdentity(keysDir: string, mspId: string): Promise<Identity> {
+/**
+ * The identity of org `mspId` (a Fabric MSP id such as `ColdtrailOrgMSP`), created on the org's first use of
+ * this ledger (`policy`: the caller knows whether the ledger holds transactions of the org).
+ */
+export async function orgIdentity(
+  keysDir: string,
+  mspId: string,
+  policy: IdentityPolicy = { create: true },
+): Promise<Identity> {
   if (!isIdentifier(mspId)) {
     throw new ColdtrailError(
       ErrorCode.InvalidInput,
       `org "${mspId}" is not a valid MSP id: use letters, digits, . _ - (e.g. ColdtrailOrgMSP)`,
     );
   }
-  return loadOrCreate(orgIdentityDir(keysDir, mspId), `CN=client@${mspId}, O=${mspId}, OU=client`);
+  return load(orgIdentityDir(keysDir, mspId), `CN=client@${mspId}, O=${mspId}, OU=client`, policy);
 }
 
-export async function nodeIdentity(keysDir: string): Promise<Identity> {
-  return loadOrCreate(nodeIdentityDir(keysDir), 'CN=node0.embedded, O=coldtrail embedded ledger, OU=peer');
+/** The node identity that signs blocks; made only for a ledger that has no blocks yet (`policy`). */
+export async function nodeIdentity(keysDir: string, policy: IdentityPolicy): Promise<Identity> {
+  return load(nodeIdentityDir(keysDir), 'CN=node0.embedded, O=coldtrail embedded ledger, OU=peer', policy);
+}
+
+/** Reads the node identity without creating one (to sign a checkpoint); CORRUPTED when it is incomplete. */
+export async function readNodeIdentity(keysDir: string): Promise<Identity> {
+  return nodeIdentity(keysDir, { create: false, why: 'it signs the blocks and checkpoints of this ledger' });
 }
 
 /** Reads the node certificate without creating one (for verification). */

@@ -88,7 +88,9 @@ describe('createLedgerClient', () => {
       evaluate: async () => new Uint8Array(),
       close: async () => {},
     };
-    await expect(createLedgerClient(failing).completeShipment(SSCC, 3)).rejects.toMatchObject({
+    await expect(
+      createLedgerClient(failing).completeShipment(SSCC, 3, { excursions: [], reason: null }),
+    ).rejects.toMatchObject({
       code: ErrorCode.Forbidden,
     });
   });

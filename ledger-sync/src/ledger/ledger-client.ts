@@ -60,12 +60,16 @@ export function createLedgerClient(port: LedgerPort): LedgerClient {
     },
     async createShipment(s) {
       const entry: ShipmentEntry = await submit('CreateShipment', [canonicalJson(s)], schema.shipmentSchema);
-      const { custodian, toSeq, status, createdAt, completedAt, ...given } = entry;
+      const { custodian, toSeq, status, createdAt, completedAt, ordinal, ...given } = entry;
       expectEcho('CreateShipment', same(given, s));
       return entry;
     },
-    async completeShipment(sscc, toSeq) {
-      const entry = await submit('CompleteShipment', [sscc, String(toSeq)], schema.shipmentSchema);
+    async completeShipment(sscc, toSeq, closing) {
+      const entry = await submit(
+        'CompleteShipment',
+        [sscc, String(toSeq), canonicalJson(closing)],
+        schema.shipmentSchema,
+      );
       expectEcho(
         'CompleteShipment',
         entry.sscc === sscc && entry.toSeq === toSeq && entry.status === 'completed',
@@ -75,6 +79,11 @@ export function createLedgerClient(port: LedgerPort): LedgerClient {
     async getShipment(sscc) {
       const entry = await evaluate('GetShipment', [sscc], schema.shipmentSchema.nullable());
       if (entry) expectEcho('GetShipment', entry.sscc === sscc);
+      return entry ?? undefined;
+    },
+    async openShipment(device) {
+      const entry = await evaluate('OpenShipment', [device], schema.shipmentSchema.nullable());
+      if (entry) expectEcho('OpenShipment', entry.device === device && entry.status === 'in-transit');
       return entry ?? undefined;
     },
     listShipments: () => evaluate('ListShipments', [], schema.shipmentSchema.array()),

@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
@@ -67,16 +67,24 @@ CREATE TABLE IF NOT EXISTS history (
 ) WITHOUT ROWID;
 `;
 
+/**
+ * Opens the ledger for writing. A database that does not exist yet is created (the ledger's init); an
+ * existing file must already be a ledger — a 0-byte or foreign file is never silently made a new, empty one.
+ */
 export async function openLedgerDb(paths: LedgerPaths): Promise<Database.Database> {
   await mkdir(dirname(paths.dbFile), { recursive: true });
-  let db: Database.Database;
+  const existed = existsSync(paths.dbFile);
+  let db: Database.Database | undefined;
   try {
     db = new Database(paths.dbFile);
+    db.pragma('busy_timeout = 5000');
+    if (existed) assertLedgerSchema(db, paths.dbFile);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
   } catch (err) {
+    db?.close();
+    if (err instanceof ColdtrailError) throw err;
     // A file that is there but is no SQLite database (or a damaged one) is corrupted data, not an outage.
     const damaged = /^SQLITE_(NOTADB|CORRUPT)/.test(String((err as { code?: unknown }).code));
     throw new ColdtrailError(
@@ -88,17 +96,61 @@ export async function openLedgerDb(paths: LedgerPaths): Promise<Database.Databas
   return db;
 }
 
-/** Opens an existing ledger database read-only (verification must not create or change anything). */
-export function openLedgerDbReadonly(paths: LedgerPaths): Database.Database {
+const LEDGER_TABLES = ['blocks', 'history', 'state', 'transactions'];
+
+/** The file holds the ledger's tables (a 0-byte or foreign file is no ledger: CORRUPTED, not "empty"). */
+export function assertLedgerSchema(db: Database.Database, file: string): void {
+  let tables: string[];
   try {
-    return new Database(paths.dbFile, { readonly: true, fileMustExist: true });
+    tables = db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .all()
+      .map((t) => t.name);
   } catch (err) {
     throw new ColdtrailError(
-      ErrorCode.NotFound,
-      `no ledger at ${paths.dbFile}: ${(err as Error).message}; check --data-dir`,
-      { cause: err },
+      ErrorCode.Corrupted,
+      `${file} is not a coldtrail ledger: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
     );
   }
+  const missing = LEDGER_TABLES.filter((t) => !tables.includes(t));
+  if (missing.length > 0) {
+    throw new ColdtrailError(
+      ErrorCode.Corrupted,
+      `${file} is not a coldtrail ledger (no ${missing.join(', ')} table${missing.length > 1 ? 's' : ''}): it was emptied or replaced; restore it from a backup`,
+    );
+  }
+}
+
+/**
+ * Opens an existing ledger database read-only: verification and queries create and change nothing. A missing
+ * database is CORRUPTED when the directory around it holds coldtrail data, since a ledger cannot vanish
+ * on its own (callers that can tell "no data here at all" check for that first).
+ */
+export function openLedgerDbReadonly(paths: LedgerPaths): Database.Database {
+  if (!existsSync(paths.dbFile)) {
+    throw new ColdtrailError(
+      ErrorCode.Corrupted,
+      `no ledger at ${paths.dbFile}: it is missing; restore it from a backup (or check --data-dir)`,
+    );
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(paths.dbFile, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new ColdtrailError(ErrorCode.Corrupted, `cannot read the ledger ${paths.dbFile}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  try {
+    assertLedgerSchema(db, paths.dbFile);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
 }
 
 export interface StateRow {
@@ -143,8 +195,10 @@ export interface LedgerStatements {
   insertHistory: Stmt<[Buffer, number, number, string, Buffer | null]>;
 }
 
-/** Prepared once per connection (better-sqlite3 statements are bound to their database). */
-export function prepareStatements(db: Database.Database): LedgerStatements {
+export type ReadStatements = Pick<LedgerStatements, 'getState' | 'rangeBounded' | 'rangeOpen' | 'tip'>;
+
+/** The statements a read-only connection can run (see ledger-reader.ts). */
+export function prepareReadStatements(db: Database.Database): ReadStatements {
   return {
     getState: db.prepare<[Buffer], StateRow>('SELECT * FROM state WHERE key = ?'),
     rangeBounded: db.prepare<[Buffer, Buffer], StateRow>(
@@ -152,6 +206,13 @@ export function prepareStatements(db: Database.Database): LedgerStatements {
     ),
     rangeOpen: db.prepare<[Buffer], StateRow>('SELECT * FROM state WHERE key >= ? ORDER BY key'),
     tip: db.prepare<[], BlockRow>('SELECT * FROM blocks ORDER BY number DESC LIMIT 1'),
+  };
+}
+
+/** Prepared once per connection (better-sqlite3 statements are bound to their database). */
+export function prepareStatements(db: Database.Database): LedgerStatements {
+  return {
+    ...prepareReadStatements(db),
     insertBlock: db.prepare<[number, string, string, string, string, string]>(
       'INSERT INTO blocks (number, prev_hash, data_hash, timestamp, hash, signature) VALUES (?, ?, ?, ?, ?, ?)',
     ),

@@ -31,10 +31,12 @@ export const shipmentSchema = z.object({
   product: z.string(),
   profile: profileSchema,
   fromSeq: seq,
-  toSeq: seq.nullable(),
+  // fromSeq - 1 (so 0 for a device's first shipment) when closed without readings.
+  toSeq: z.number().int().nonnegative().nullable(),
   status: z.enum(['in-transit', 'completed']),
   createdAt: iso,
   completedAt: iso.nullable(),
+  ordinal: seq.optional(),
 });
 
 export const anchorSchema = z.object({
@@ -67,6 +69,7 @@ export const custodySchema = z.object({
   org: id,
   at: iso,
   txId,
+  reason: z.string().nullable().optional(),
 });
 
 export const provenanceSchema = z.object({
@@ -75,6 +78,8 @@ export const provenanceSchema = z.object({
   custody: z.array(custodySchema),
   anchors: z.array(anchorSchema),
   excursions: z.array(excursionSchema),
+  previous: shipmentSchema.nullable(),
+  next: shipmentSchema.nullable(),
 });
 
 export const anchoredUpToSchema = z.number().int().nonnegative();

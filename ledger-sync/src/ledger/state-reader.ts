@@ -1,10 +1,10 @@
-import type { LedgerStatements } from './ledger-db.js';
+import type { ReadStatements } from './ledger-db.js';
 import { versionOf } from './ledger-db.js';
 import type { VersionReader } from './mvcc.js';
 import type { StateReader } from './simulation-stub.js';
 
 /** Committed world state as simulation reads it (keys as UTF-8 BLOBs, see ledger-db.ts). */
-export function dbStateReader(s: LedgerStatements): StateReader {
+export function dbStateReader(s: ReadStatements): StateReader {
   const key = (k: string) => Buffer.from(k, 'utf8');
   return {
     get(k) {

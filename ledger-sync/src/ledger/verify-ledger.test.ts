@@ -1,3 +1,4 @@
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,7 @@ beforeAll(async () => {
   });
   await client.anchorReadings({ device: 'probe-1', fromSeq: 1, toSeq: 5, root: 'c'.repeat(64), count: 5 });
   await client.anchorReadings({ device: 'probe-1', fromSeq: 6, toSeq: 9, root: 'd'.repeat(64), count: 4 });
-  await client.completeShipment(SSCC, 9);
+  await client.completeShipment(SSCC, 9, { excursions: [], reason: null });
   await ledger.close(); // blocks 0..4, one transaction each
 });
 afterAll(async () => {
@@ -70,7 +71,7 @@ describe('verifyLedger', () => {
       ok: true,
       blocks: 5,
       transactions: 5,
-      tip: { number: 4, hash: blockHashAt(4) },
+      tip: { number: 4, hash: blockHashAt(4), timestamp: expect.stringMatching(/Z$/) },
       problems: [],
     });
   });
@@ -238,9 +239,28 @@ describe('verifyLedger', () => {
     expect(report.problems[0]).toMatchObject({ block: null, check: 'node-identity' });
   });
 
-  it('refuses a path without a ledger', async () => {
+  it('calls a missing, empty or emptied ledger "not a ledger" (CORRUPTED), never intact', async () => {
     await expect(verifyLedger(join(root, 'nothing-here'))).rejects.toMatchObject({
-      code: ErrorCode.NotFound,
+      code: ErrorCode.Corrupted,
+      message: expect.stringMatching(/no ledger at .*: it is missing/),
+    });
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'ledger.sqlite'), '');
+    await expect(verifyLedger(empty)).rejects.toMatchObject({
+      code: ErrorCode.Corrupted,
+      message: expect.stringMatching(/is not a coldtrail ledger \(no blocks, history, state, transactions tables\)/),
+    });
+    const emptied = join(root, 'emptied');
+    cpSync(copy, emptied, { recursive: true });
+    const db = new Database(join(emptied, 'ledger.sqlite'));
+    db.exec('DELETE FROM blocks; DELETE FROM transactions; DELETE FROM history; DELETE FROM state;');
+    db.close();
+    expect(await verifyLedger(emptied)).toMatchObject({
+      ok: false,
+      blocks: 0,
+      tip: null,
+      problems: [{ message: expect.stringMatching(/holds no blocks: it is not a ledger/) }],
     });
   });
 });

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
 import type Database from 'better-sqlite3';
+import { certificateFingerprint, type LedgerCheckpoint } from './checkpoint.js';
 import { publicKeyFromCertificate } from './ecdsa.js';
 import { readNodeCertificate } from './identities.js';
 import {
@@ -32,7 +32,11 @@ export function verifyLedgerDb(
   nodeCertificate: string | undefined,
   options: LedgerVerifyOptions = {},
 ): LedgerVerifyReport {
-  const expectTip = parseExpectedTip(options.expectTip);
+  const expectTip = parseExpectedTip(
+    options.checkpoint
+      ? { number: options.checkpoint.tip.number, hash: options.checkpoint.tip.hash }
+      : options.expectTip,
+  );
   const problems: LedgerProblem[] = [];
   const sink: ProblemSink = (p) => {
     if (problems.length < MAX_PROBLEMS) problems.push(p);
@@ -97,7 +101,17 @@ export function verifyLedgerDb(
   compareState(rows.state, replay, sink);
   compareHistory(rows.history, replay, sink);
   const last = rows.blocks.at(-1);
-  const tip: LedgerTip | null = last ? { number: last.number, hash: last.hash } : null;
+  const tip: LedgerTip | null = last
+    ? { number: last.number, hash: last.hash, timestamp: last.timestamp }
+    : null;
+  if (!last) {
+    sink({
+      block: null,
+      check: LedgerCheck.BlockSequence,
+      message: 'the ledger holds no blocks: it is not a ledger (or it was emptied)',
+    });
+  }
+  if (options.checkpoint) checkNode(options.checkpoint, nodeCertificate, sink);
   if (expectTip) checkTip(rows.blocks, tip, expectTip, sink);
 
   problems.sort((a, b) => (a.block ?? -1) - (b.block ?? -1));
@@ -168,15 +182,33 @@ function checkTip(
   }
 }
 
+/** A checkpoint binds its tip to the node that signed it: a ledger with another node is another ledger. */
+function checkNode(
+  checkpoint: LedgerCheckpoint,
+  nodeCertificate: string | undefined,
+  sink: ProblemSink,
+): void {
+  let fingerprint: string | undefined;
+  try {
+    fingerprint = nodeCertificate ? certificateFingerprint(nodeCertificate) : undefined;
+  } catch {
+    fingerprint = undefined; // an unreadable node certificate is reported as node-identity
+  }
+  if (fingerprint !== undefined && fingerprint !== checkpoint.node.fingerprint) {
+    sink({
+      block: null,
+      check: LedgerCheck.Tip,
+      message: `the checkpoint was signed by node ${checkpoint.node.fingerprint.slice(0, 12)}…, but this ledger's node is ${fingerprint.slice(0, 12)}…: it is another ledger, or its node identity was replaced`,
+    });
+  }
+}
+
 /** Verifies the ledger at `path` (directory or database file) without opening it for writing. */
 export async function verifyLedger(
   path: string,
   options: LedgerVerifyOptions = {},
 ): Promise<LedgerVerifyReport> {
   const paths = resolveLedgerPaths(path);
-  if (!existsSync(paths.dbFile)) {
-    throw new ColdtrailError(ErrorCode.NotFound, `no ledger at ${paths.dbFile}; check --data-dir`);
-  }
   const db = openLedgerDbReadonly(paths);
   try {
     return verifyLedgerDb(db, await readNodeCertificate(paths.keysDir), options);

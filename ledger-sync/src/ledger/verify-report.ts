@@ -1,3 +1,5 @@
+import type { LedgerCheckpoint } from './checkpoint.js';
+
 /**
  * The result of `ledger verify`: every check run over the whole ledger. `problems` is sorted so the first one
  * names the earliest broken block (or record); its `message` is meant for people.
@@ -31,6 +33,8 @@ export interface LedgerProblem {
 export interface LedgerTip {
   number: number;
   hash: string;
+  /** The block's own timestamp (the ledger's clock when it was cut). */
+  timestamp: string;
 }
 
 export interface LedgerVerifyOptions {
@@ -40,6 +44,11 @@ export interface LedgerVerifyOptions {
    * `number`, and the block at `number` must hash to `hash`. With `hash` alone, some block must have it.
    */
   expectTip?: { number?: number; hash?: string };
+  /**
+   * A signed checkpoint (`coldtrail ledger export-tip`, see checkpoint.ts): its tip is expected as above, and
+   * it must come from this ledger's node.
+   */
+  checkpoint?: LedgerCheckpoint;
 }
 
 export interface LedgerVerifyReport {

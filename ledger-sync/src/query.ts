@@ -1,0 +1,68 @@
+import { resolve } from 'node:path';
+import { ColdtrailError, ErrorCode } from '@coldtrail/core';
+import { exportCheckpoint } from './ledger/export-tip.js';
+import {
+  createLedgerClient,
+  type LedgerCheckpoint,
+  type LedgerReader,
+  openLedgerReader,
+} from './ledger/index.js';
+import type { LedgerVerifyOptions, LedgerVerifyReport } from './ledger/verify-report.js';
+import type { ShipmentEntry } from './ledger-types.js';
+import { type ProvenanceOptions, type ProvenanceReport, provenance } from './provenance.js';
+import { SqliteReadingStore } from './sqlite-reading-store.js';
+
+/** Where a data directory keeps ledger-sync's files (the same defaults as the service's config). */
+export interface QueryConfig {
+  dataDir: string;
+  /** Reading store file, relative to dataDir unless absolute. Default readings.db. */
+  readingsFile?: string;
+  /** Embedded ledger (directory or .sqlite file), relative to dataDir unless absolute. Default: dataDir. */
+  ledgerPath?: string;
+}
+
+/**
+ * ledger-sync's read-only face, for every command that only reads (provenance, shipment lists, ledger
+ * verification, checkpoints). It opens the embedded ledger and the reading store read-only and creates
+ * nothing: the data directory is byte-for-byte the same afterwards (sqlite-files.ts). It takes no lock, so it
+ * may run beside the process that writes the directory. The reading store is opened on first use.
+ */
+export interface LedgerSyncQuery {
+  provenance(sscc: string, options?: ProvenanceOptions): Promise<ProvenanceReport>;
+  listShipments(): Promise<ShipmentEntry[]>;
+  verifyLedger(options?: LedgerVerifyOptions): Promise<LedgerVerifyReport>;
+  /** A signed checkpoint of the ledger's tip, once the whole ledger verified (CORRUPTED otherwise). */
+  exportTip(): Promise<LedgerCheckpoint>;
+  /** Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function openQuery(config: QueryConfig): Promise<LedgerSyncQuery> {
+  const dataDir = resolve(config.dataDir);
+  const reader: LedgerReader = await openLedgerReader(resolve(dataDir, config.ledgerPath ?? '.'));
+  const ledger = createLedgerClient(reader.port);
+  let store: SqliteReadingStore | undefined;
+  let closed = false;
+  const live = () => {
+    if (closed) throw new ColdtrailError(ErrorCode.Unavailable, 'this query is closed');
+  };
+  return {
+    async provenance(sscc, options) {
+      live();
+      store ??= SqliteReadingStore.openReadonly(resolve(dataDir, config.readingsFile ?? 'readings.db'));
+      return provenance({ ledger, store, verifyLedger: (o) => reader.verify(o) }, sscc, options);
+    },
+    async listShipments() {
+      live();
+      return ledger.listShipments();
+    },
+    verifyLedger: (options) => reader.verify(options),
+    exportTip: () => exportCheckpoint(reader),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await store?.close();
+      await reader.close();
+    },
+  };
+}

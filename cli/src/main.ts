@@ -7,6 +7,8 @@ import { describeFailure, Exit } from './exit-codes.js';
  * exit codes; nothing else calls process.exit.
  */
 const DATA_DIR_HELP = 'data directory (default: ./coldtrail-data)';
+const EXPECT_TIP_HELP =
+  'fail unless the ledger still reaches this tip, kept elsewhere: a checkpoint file (ledger export-tip) or <number:hash>';
 
 export function buildProgram(): Command {
   const program = new Command('coldtrail')
@@ -43,23 +45,53 @@ export function buildProgram(): Command {
 
   program
     .command('provenance')
-    .description('custody, readings, excursions and a verification of everything, for one shipment')
+    .description(
+      'custody, readings, excursions and a verification of everything, for one shipment (reads only)',
+    )
     .argument('<sscc>', 'SSCC of the shipment (18 digits; "(00)" prefix allowed)')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--json', 'print JSON')
+    .option('--expect-tip <tip>', EXPECT_TIP_HELP)
     .action(async (sscc, opts) => (await import('./commands/provenance.js')).provenance(sscc, opts));
+
+  const shipment = program.command('shipment').description('list shipments, close one whose process died');
+  shipment
+    .command('list')
+    .description('the shipments on the ledger, oldest first (reads only)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--open', 'only shipments still in transit')
+    .option('--json', 'print JSON: {"shipments":[{"sscc","device","status",...}]}')
+    .action(async (opts) => (await import('./commands/shipment-list.js')).shipmentList(opts));
+  shipment
+    .command('complete')
+    .description(
+      'close a shipment left in transit (its process died): anchor and evaluate what was stored, then complete it',
+    )
+    .argument('<sscc>', 'SSCC of the shipment')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--reason <text>', 'why it is closed by hand (recorded on the ledger)')
+    .option('--json', 'print JSON')
+    .action(async (sscc, opts) =>
+      (await import('./commands/shipment-complete.js')).shipmentComplete(sscc, opts),
+    );
 
   const ledger = program.command('ledger').description('inspect the embedded ledger');
   ledger
     .command('verify')
-    .description('replay the embedded ledger and check every block, signature and state entry')
+    .description('replay the embedded ledger and check every block, signature and state entry (reads only)')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--json', 'print JSON')
-    .option(
-      '--expect-tip <number:hash>',
-      'fail unless the ledger still holds this block (from an earlier run)',
-    )
+    .option('--expect-tip <tip>', EXPECT_TIP_HELP)
     .action(async (opts) => (await import('./commands/ledger-verify.js')).ledgerVerify(opts));
+  ledger
+    .command('export-tip')
+    .description(
+      'verify the ledger, then write a checkpoint of its tip signed by the node, for another party to keep',
+    )
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--out <file>', 'write the checkpoint to this file (default: stdout)')
+    .option('--json', 'with --out, print {"file","tip"}')
+    .action(async (opts) => (await import('./commands/ledger-export-tip.js')).ledgerExportTip(opts));
 
   return program;
 }

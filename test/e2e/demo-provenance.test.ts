@@ -53,9 +53,13 @@ describe(`demo -> provenance over a ${serial} serial link`, () => {
     expect(demo.verified.ok).toBe(true);
     expect(demo.verified.checks.map((c) => c.name).sort()).toEqual([
       'anchors',
+      'custody',
+      'excursions',
       'hash-chain',
       'ledger',
+      'range',
       'signatures',
+      'tip',
     ]);
   });
 

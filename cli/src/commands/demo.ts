@@ -1,27 +1,18 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loadOrCreateDeviceKey, startAgent } from '@coldtrail/agent';
 import { start as startBroker } from '@coldtrail/broker';
 import { scaledClock } from '@coldtrail/core';
-import { defaultScenarioPath, loadScenario, startProbe } from '@coldtrail/firmware-sim';
-import { start as startLedgerSync } from '@coldtrail/ledger-sync';
-import { resolveDataDir } from '../data-dir.js';
+import { defaultScenarioPath, loadScenario, type Scenario, startProbe } from '@coldtrail/firmware-sim';
+import { type LedgerSyncHandle, lockDataDir, start as startLedgerSync } from '@coldtrail/ledger-sync';
+import { agentDir, ledgerSyncDir, resolveDataDir } from '../data-dir.js';
 import { CloseStack } from '../demo/close-stack.js';
-import {
-  agentDir,
-  agentPosition,
-  DEMO,
-  demoProfile,
-  ledgerSyncDir,
-  nextSscc,
-  simulatedStart,
-} from '../demo/demo-setup.js';
-import { createFileLog } from '../demo/file-log.js';
+import { agentPosition, DEMO, demoProfile, nextSscc, simulatedStart } from '../demo/demo-setup.js';
+import { runTrip } from '../demo/demo-trip.js';
+import { createFileLog, type FileLog } from '../demo/file-log.js';
 import { openSerialLink, type SerialChoice } from '../demo/serial-link.js';
-import { Exit } from '../exit-codes.js';
+import { Exit, ExitError } from '../exit-codes.js';
 import { demoJson, renderProvenance } from '../render/provenance-text.js';
-import { createStatusLine } from '../status-line.js';
+import { createStatusLine, type StatusLine } from '../status-line.js';
 
 export interface DemoOptions {
   dataDir?: string;
@@ -32,26 +23,30 @@ export interface DemoOptions {
   json?: boolean;
 }
 
-/** How long the agent may take, in wall time, to get its last readings stored after sampling stops. */
-const DRAIN_TIMEOUT_MS = 60_000;
-
 /**
  * `coldtrail demo`: one simulated shipment through the real path — probe firmware on a serial link, agent,
- * broker with ingest, ledger-sync with the embedded ledger — then the shipment's provenance.
+ * broker with ingest, ledger-sync with the embedded ledger — then the shipment's provenance. The demo owns
+ * its data dir while it runs (a second one exits 5), and starts the shipment only once every service is up.
  */
 export async function demo(opts: DemoOptions): Promise<void> {
   const wallStart = Date.now();
   const dataDir = resolveDataDir(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  const scenario = await loadScenario(opts.scenario ?? defaultScenarioPath);
+  const lock = lockDataDir(dataDir);
+  try {
+    await run(opts, dataDir, scenario, wallStart);
+  } finally {
+    lock.release();
+  }
+}
+
+async function run(opts: DemoOptions, dataDir: string, scenario: Scenario, wallStart: number): Promise<void> {
   const status = createStatusLine(process.stderr);
   status.log(`coldtrail demo: data directory ${dataDir}`);
-  const scenario = await loadScenario(opts.scenario ?? defaultScenarioPath);
-
   const agentHome = agentDir(dataDir);
   const key = await loadOrCreateDeviceKey(agentHome);
   const position = agentPosition(agentHome);
-  const simStart = simulatedStart(Date.now(), position.lastTs);
-  const clock = scaledClock(simStart, opts.speed);
+  const clock = scaledClock(simulatedStart(Date.now(), position.lastTs), opts.speed);
   const logs = createFileLog(join(dataDir, 'demo.log'), () => clock.now());
 
   const stack = new CloseStack();
@@ -68,20 +63,7 @@ export async function demo(opts: DemoOptions): Promise<void> {
       ),
     );
     await ls.registerDevice({ id: DEMO.device, publicKey: key.publicKey });
-    const sscc = await nextSscc(ls.ledger);
-    await ls.createShipment({
-      sscc,
-      device: DEMO.device,
-      origin: DEMO.origin,
-      destination: DEMO.destination,
-      product: DEMO.product,
-      profile: demoProfile(scenario.limits.lower, scenario.limits.upper),
-      fromSeq: position.nextSeq,
-    });
-    status.log(
-      `shipment ${sscc}: ${scenario.name}, ${scenario.durationMs / 3_600_000} h simulated at ${opts.speed}x`,
-    );
-
+    await refuseIfOpen(ls, dataDir);
     const link = stack.push('serial link', await openSerialLink(opts.serial));
     // The scenario starts when the probe powers up; ledger start-up before it already took simulated minutes.
     const scenarioStart = clock.now();
@@ -109,68 +91,59 @@ export async function demo(opts: DemoOptions): Promise<void> {
     status.log(
       `broker ${broker.url}, probe on ${link.kind === 'pty' ? `PTY ${link.hostPath}` : 'in-process serial'}`,
     );
-    // Serial timeouts run on the wall clock (the line is real); keep them short against simulated minutes.
-    const source = `modbus://${link.hostPath}?baud=9600&unit=1&timeout=100&sensor=${DEMO.sensor}`;
-    const agent = stack.push(
-      'agent',
-      await startAgent(
-        {
-          device: DEMO.device,
-          org: DEMO.org,
-          dataDir: agentHome,
-          mqttUrl: broker.url,
-          samplePeriodMs: DEMO.samplePeriodMs,
-          sources: [source],
-          batchMaxRecords: 120,
-          batchMaxAgeMs: 15 * 60_000,
-        },
-        { clock, sourceDeps: { binding: link.binding }, log: logs.for('agent') },
-      ),
+    // Only now, with every service up, does the shipment start: a failure before this point strands none,
+    // and one after it closes the shipment with the reason (closeAborted).
+    const sscc = await nextSscc(ls.ledger);
+    await ls.createShipment({
+      sscc,
+      device: DEMO.device,
+      origin: DEMO.origin,
+      destination: DEMO.destination,
+      product: DEMO.product,
+      profile: demoProfile(scenario.limits.lower, scenario.limits.upper),
+      fromSeq: position.nextSeq,
+    });
+    status.log(
+      `shipment ${sscc}: ${scenario.name}, ${scenario.durationMs / 3_600_000} h simulated at ${opts.speed}x`,
     );
-
-    const simEnd = scenarioStart + scenario.durationMs;
-    while (clock.now() < simEnd && !interrupted.signal.aborted) {
-      const s = agent.stats();
-      const elapsed = Math.min(1, (clock.now() - scenarioStart) / scenario.durationMs);
-      status.update(
-        elapsed,
-        `${new Date(clock.now()).toISOString().slice(0, 16)}Z  ${s.recorded} records, ${s.faults} faults, stored up to #${s.storedUpTo}${s.connected ? '' : ' (offline)'}`,
+    let toSeq: number;
+    try {
+      // Serial timeouts run on the wall clock (the line is real); keep them short against simulated minutes.
+      const source = `modbus://${link.hostPath}?baud=9600&unit=1&timeout=100&sensor=${DEMO.sensor}`;
+      const agent = stack.push(
+        'agent',
+        await startAgent(
+          {
+            device: DEMO.device,
+            org: DEMO.org,
+            dataDir: agentHome,
+            mqttUrl: broker.url,
+            samplePeriodMs: DEMO.samplePeriodMs,
+            sources: [source],
+            batchMaxRecords: 120,
+            batchMaxAgeMs: 15 * 60_000,
+          },
+          { clock, sourceDeps: { binding: link.binding }, log: logs.for('agent') },
+        ),
       );
-      await sleep(200, undefined, { signal: interrupted.signal }).catch(() => {});
+      const window = { start: scenarioStart, durationMs: scenario.durationMs };
+      toSeq = await runTrip(agent, clock, window, interrupted.signal, status);
+      status.update(1, 'anchoring the last window, evaluating excursions, completing the shipment');
+      await ls.completeShipment(sscc, toSeq);
+    } catch (err) {
+      await closeAborted(ls, sscc, err, status);
+      throw err;
     }
-    // Ctrl-C ends the trip early: the shipment is still closed properly with what was read. A second Ctrl-C
-    // quits at once (everything durable stays; the shipment then stays in transit).
-    if (interrupted.signal.aborted) {
-      status.log('interrupted: ending the trip here and closing the shipment (Ctrl-C again to quit at once)');
-      process.once('SIGINT', () => process.exit(Exit.Interrupted));
-    }
-    await agent.stopSampling();
-    status.update(1, 'sampling done; waiting for the last readings to be stored');
-    await agent.drained(DRAIN_TIMEOUT_MS);
-    const toSeq = agent.nextSeq() - 1;
-    status.update(1, 'anchoring the last window, recording excursions, completing the shipment');
-    await ls.completeShipment(sscc, toSeq);
     const report = await ls.provenance(sscc);
     status.done();
-
-    const wallSeconds = (Date.now() - wallStart) / 1000;
     const simulation = {
       scenario: scenario.name,
       start: new Date(scenarioStart).toISOString(),
-      end: new Date(simEnd).toISOString(),
+      end: new Date(scenarioStart + scenario.durationMs).toISOString(),
       speed: opts.speed,
       serial: link.kind,
     };
-    const extra = { dataDir, simulation, wallSeconds, warnings: logs.problems, log: logs.path };
-    if (opts.json) process.stdout.write(`${JSON.stringify(demoJson(report, extra), null, 2)}\n`);
-    else {
-      process.stdout.write(renderProvenance(report));
-      process.stdout.write(
-        `\nDemo took ${wallSeconds.toFixed(1)} s wall time over a ${link.kind} serial link; ` +
-          `${logs.problems} warnings in ${logs.path}.\n` +
-          `Ask again any time: coldtrail provenance ${sscc} --data-dir ${dataDir}\n`,
-      );
-    }
+    print(report, opts, { dataDir, simulation, wallSeconds: (Date.now() - wallStart) / 1000 }, logs);
     if (!report.verification.ok) process.exitCode = Exit.VerificationFailed;
     else if (interrupted.signal.aborted) process.exitCode = Exit.Interrupted;
   } finally {
@@ -180,4 +153,56 @@ export async function demo(opts: DemoOptions): Promise<void> {
     const failure = await stack.closeAll();
     if (failure) process.stderr.write(`coldtrail: warning: ${failure.message}\n`);
   }
+}
+
+/** A device carries one shipment at a time: an earlier run that died left one open, to be closed first. */
+async function refuseIfOpen(ls: LedgerSyncHandle, dataDir: string): Promise<void> {
+  const open = await ls.ledger.openShipment(DEMO.device);
+  if (!open) return;
+  throw new ExitError(
+    Exit.Usage,
+    `shipment ${open.sscc} on ${DEMO.device} is still in transit: an earlier run ended before closing it. ` +
+      `Close it with \`coldtrail shipment complete ${open.sscc} --data-dir ${dataDir}\`, then run the demo again`,
+  );
+}
+
+/**
+ * The trip failed after the shipment started: close it with what was stored and say why, so no shipment is
+ * left in transit by a failed run (a killed one is closed with `coldtrail shipment complete`).
+ */
+async function closeAborted(
+  ls: LedgerSyncHandle,
+  sscc: string,
+  err: unknown,
+  status: StatusLine,
+): Promise<void> {
+  const why = err instanceof Error ? err.message : String(err);
+  try {
+    status.log(`the trip failed (${why}); closing shipment ${sscc} with the readings stored so far`);
+    await ls.completeShipment(sscc, undefined, { reason: `demo aborted: ${why}`.slice(0, 200) });
+  } catch (closeErr) {
+    const reason = closeErr instanceof Error ? closeErr.message : String(closeErr);
+    status.log(
+      `could not close shipment ${sscc} (${reason}); close it with \`coldtrail shipment complete ${sscc}\``,
+    );
+  }
+}
+
+function print(
+  report: Awaited<ReturnType<LedgerSyncHandle['provenance']>>,
+  opts: DemoOptions,
+  extra: { dataDir: string; simulation: Record<string, unknown>; wallSeconds: number },
+  logs: FileLog,
+): void {
+  const all = { ...extra, warnings: logs.problems, log: logs.path };
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(demoJson(report, all), null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(renderProvenance(report));
+  process.stdout.write(
+    `\nDemo took ${extra.wallSeconds.toFixed(1)} s wall time over a ${String(extra.simulation.serial)} serial link; ` +
+      `${logs.problems} warnings in ${logs.path}.\n` +
+      `Ask again any time: coldtrail provenance ${report.sscc} --data-dir ${extra.dataDir}\n`,
+  );
 }

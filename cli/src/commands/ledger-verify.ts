@@ -1,42 +1,23 @@
-import { existsSync } from 'node:fs';
 import { verifyLedger } from '@coldtrail/ledger-sync';
-import { resolveDataDir } from '../data-dir.js';
-import { ledgerSyncDir } from '../demo/demo-setup.js';
-import { Exit, ExitError } from '../exit-codes.js';
+import { existingLedgerSyncDir, resolveDataDir } from '../data-dir.js';
+import { Exit } from '../exit-codes.js';
+import { parseExpectTip } from '../expect-tip.js';
 
 export interface LedgerVerifyOptions {
   dataDir?: string;
   json?: boolean;
-  /** `N:HEX` or `N`: a tip recorded earlier, outside the ledger (see verifyLedger's expectTip). */
+  /** `N:HEX`, `N` or a checkpoint file: a tip recorded earlier, outside the ledger (see verifyLedger). */
   expectTip?: string;
 }
 
-const TIP_FORMAT = /^(\d{1,15})(?::([0-9a-fA-F]{64}))?$/;
-
-/** Parses `--expect-tip`: a block number, optionally `:` and that block's 64-hex-digit hash. */
-export function parseExpectTip(value: string): { number: number; hash?: string } {
-  const m = TIP_FORMAT.exec(value.trim());
-  if (!m?.[1]) {
-    throw new ExitError(
-      Exit.Usage,
-      `--expect-tip must be <number:hash> (a block number, then ":" and its 64 hex digit hash) or just <number>; got "${value}"`,
-    );
-  }
-  return { number: Number(m[1]), ...(m[2] ? { hash: m[2].toLowerCase() } : {}) };
-}
-
-/** `coldtrail ledger verify`: exit 0 when the embedded ledger replays intact, 3 naming the first break. */
+/**
+ * `coldtrail ledger verify`: exit 0 when the embedded ledger replays intact (and reaches the expected tip),
+ * 3 naming the first break; an empty or missing ledger is no ledger (3). Reads only.
+ */
 export async function ledgerVerify(opts: LedgerVerifyOptions): Promise<void> {
-  const expectTip = opts.expectTip === undefined ? undefined : parseExpectTip(opts.expectTip);
+  const expected = opts.expectTip === undefined ? {} : parseExpectTip(opts.expectTip);
   const dataDir = resolveDataDir(opts.dataDir);
-  const path = ledgerPath(dataDir);
-  if (!existsSync(path)) {
-    throw new ExitError(
-      Exit.NotFound,
-      `no ledger in ${dataDir}: run \`coldtrail demo --data-dir ${dataDir}\` first`,
-    );
-  }
-  const report = await verifyLedger(path, expectTip ? { expectTip } : {});
+  const report = await verifyLedger(existingLedgerSyncDir(dataDir), expected);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else if (report.ok) {
@@ -46,15 +27,15 @@ export async function ledgerVerify(opts: LedgerVerifyOptions): Promise<void> {
     process.stdout.write(
       `ledger intact: ${report.blocks} blocks, ${report.transactions} transactions verified${tip}\n`,
     );
+    if (!('expectTip' in expected) && !('checkpoint' in expected)) {
+      process.stdout.write(
+        'note: a single node cannot prove that no blocks were cut off its end; keep a checkpoint elsewhere (`coldtrail ledger export-tip`) and pass it back with --expect-tip\n',
+      );
+    }
   } else {
     const first = report.problems[0];
     process.stderr.write(`ledger BROKEN: ${first?.message ?? 'unknown problem'}\n`);
     for (const p of report.problems.slice(1, 10)) process.stderr.write(`  also: ${p.message}\n`);
   }
   if (!report.ok) process.exitCode = Exit.VerificationFailed;
-}
-
-/** Where the demo keeps the embedded ledger inside a data directory. */
-export function ledgerPath(dataDir: string): string {
-  return ledgerSyncDir(dataDir);
 }

@@ -1,48 +1,32 @@
-import { existsSync } from 'node:fs';
 import { parseSscc } from '@coldtrail/core';
-import { start as startLedgerSync } from '@coldtrail/ledger-sync';
-import { resolveDataDir } from '../data-dir.js';
-import { DEMO, ledgerSyncDir } from '../demo/demo-setup.js';
-import { Exit, ExitError } from '../exit-codes.js';
+import { openQuery } from '@coldtrail/ledger-sync';
+import { existingLedgerSyncDir, resolveDataDir } from '../data-dir.js';
+import { Exit } from '../exit-codes.js';
+import { parseExpectTip } from '../expect-tip.js';
 import { renderProvenance } from '../render/provenance-text.js';
 
 export interface ProvenanceOptions {
   dataDir?: string;
   json?: boolean;
+  /** `N:HASH`, `N` or a checkpoint file (see expect-tip.ts). */
+  expectTip?: string;
 }
 
 /**
  * `coldtrail provenance <sscc>`: custody, readings, excursions and the verification of every step.
- * Exit 0 when everything verifies, 3 when any check fails, 4 when the shipment is unknown.
+ * Exit 0 when everything verifies, 3 when any check fails, 4 when the shipment is unknown. Reads only: the
+ * data directory is opened read-only and left byte-for-byte as it was.
  */
 export async function provenance(ssccInput: string, opts: ProvenanceOptions): Promise<void> {
   const sscc = parseSscc(ssccInput);
-  const dataDir = resolveDataDir(opts.dataDir);
-  const dir = ledgerSyncDir(dataDir);
-  if (!existsSync(dir)) {
-    throw new ExitError(
-      Exit.NotFound,
-      `no coldtrail data in ${dataDir}: pass --data-dir, or run \`coldtrail demo\``,
-    );
-  }
-  const ls = await startLedgerSync(
-    { dataDir: dir, org: DEMO.org, resumeAnchoring: false },
-    { log: quietLog },
-  );
+  const expectTip = opts.expectTip === undefined ? undefined : parseExpectTip(opts.expectTip);
+  const dir = existingLedgerSyncDir(resolveDataDir(opts.dataDir));
+  const query = await openQuery({ dataDir: dir });
   try {
-    const report = await ls.provenance(sscc);
+    const report = await query.provenance(sscc, expectTip ? { expectTip } : {});
     process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderProvenance(report));
     if (!report.verification.ok) process.exitCode = Exit.VerificationFailed;
   } finally {
-    await ls.close();
+    await query.close();
   }
 }
-
-/** Read-only command: background anchoring is not its business, so its log stays quiet except errors. */
-const quietLog = {
-  info() {},
-  warn() {},
-  error(message: string, fields?: Record<string, unknown>) {
-    process.stderr.write(`coldtrail: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
-  },
-};

@@ -41,6 +41,7 @@ const report = (over: Partial<ProvenanceReport> = {}): ProvenanceReport =>
       {
         id: 'x',
         recorded: false,
+        derived: true,
         rule: 'single-event',
         direction: 'above',
         limitC: 8,
@@ -58,6 +59,7 @@ const report = (over: Partial<ProvenanceReport> = {}): ProvenanceReport =>
         { name: 'hash-chain', ok: false, detail: 'probe-0001#3: hash does not match' },
       ],
     },
+    limits: ['the ledger tip is not attested'],
     ...over,
   }) as ProvenanceReport;
 
@@ -65,10 +67,35 @@ describe('provenance rendering', () => {
   it('says when excursions are computed, not yet recorded, and which check failed', () => {
     const text = renderProvenance(report());
     expect(text).toContain('in-transit, readings so far');
-    expect(text).toContain('31.0 min, extreme 9 °C  (from the readings so far; recorded at completion)');
+    expect(text).toContain('31.0 min, extreme 9 °C  (from the readings so far; not recorded yet)');
     expect(text).toContain('1 fault record\n');
     expect(text).toContain('Verification FAILED');
     expect(text).toMatch(/FAIL {2}hash-chain {2}probe-0001#3/);
+    expect(text).toContain('Cannot be proven by this node alone\n  - the ledger tip is not attested\n');
+  });
+
+  it('marks an excursion the readings show but the ledger lacks, one only the ledger has, and a closing reason', () => {
+    const base = report();
+    const [e] = base.excursions;
+    const text = renderProvenance(
+      report({
+        range: { fromSeq: 1, toSeq: 10, complete: true },
+        excursions: [e!, { ...e!, id: 'y', recorded: true, derived: false }],
+        custody: [
+          {
+            sscc: base.sscc,
+            action: 'completed',
+            org: 'OrgMSP',
+            at: '2026-01-01T01:00:00.000Z',
+            txId: 'ab'.repeat(32),
+            reason: 'agent died',
+          },
+        ],
+      }),
+    );
+    expect(text).toContain('extreme 9 °C  (NOT recorded on the ledger)');
+    expect(text).toContain('extreme 9 °C  (on the ledger, but NOT in the readings)');
+    expect(text).toContain('reason: agent died');
   });
 
   it('puts the issue fields first in the demo JSON', () => {

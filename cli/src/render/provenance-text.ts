@@ -2,6 +2,13 @@ import type { ProvenanceReport } from '@coldtrail/ledger-sync';
 
 const hm = (iso: string) => iso.replace('T', ' ').replace(/:\d{2}\.\d{3}Z$/, 'Z');
 
+function excursionNote(e: ProvenanceReport['excursions'][number], complete: boolean): string {
+  if (!e.derived) return '  (on the ledger, but NOT in the readings)';
+  if (!e.recorded)
+    return complete ? '  (NOT recorded on the ledger)' : '  (from the readings so far; not recorded yet)';
+  return '';
+}
+
 /** Human summary of a provenance answer (the table form; --json gives the full report). */
 export function renderProvenance(r: ProvenanceReport): string {
   const s = r.shipment;
@@ -14,7 +21,10 @@ export function renderProvenance(r: ProvenanceReport): string {
     `  profile      ${s.profile.lowerC}-${s.profile.upperC} °C, alarm after ${s.profile.delayMinutes} min beyond`,
     '',
     'Custody',
-    ...r.custody.map((c) => `  ${hm(c.at)}  ${c.action.padEnd(10)} ${c.org}  tx ${c.txId.slice(0, 12)}`),
+    ...r.custody.map(
+      (c) =>
+        `  ${hm(c.at)}  ${c.action.padEnd(10)} ${c.org}  tx ${c.txId.slice(0, 12)}${c.reason ? `  reason: ${c.reason}` : ''}`,
+    ),
     '',
     `Readings     ${rd.count} (${rd.temperature} temperature, ${rd.humidity} humidity), ${rd.faults} fault record${rd.faults === 1 ? '' : 's'}`,
     rd.firstTs && rd.lastTs ? `  period     ${hm(rd.firstTs)} .. ${hm(rd.lastTs)}` : '  period     none yet',
@@ -26,13 +36,16 @@ export function renderProvenance(r: ProvenanceReport): string {
     ...r.excursions.map(
       (e) =>
         `  ${e.direction} ${e.limitC} °C  ${hm(e.start)} .. ${hm(e.end)}  ${e.durationMinutes.toFixed(1)} min, ` +
-        `extreme ${e.maxValue} °C${e.recorded ? '' : '  (from the readings so far; recorded at completion)'}`,
+        `extreme ${e.maxValue} °C${excursionNote(e, r.range.complete)}`,
     ),
     '',
     `Verification ${r.verification.ok ? 'OK' : 'FAILED'}`,
     ...r.verification.checks.map(
       (c) => `  ${c.ok ? (c.skipped ? 'skip' : ' ok ') : 'FAIL'}  ${c.name.padEnd(11)} ${c.detail}`,
     ),
+    ...(r.limits.length > 0
+      ? ['', 'Cannot be proven by this node alone', ...r.limits.map((l) => `  - ${l}`)]
+      : []),
   ];
   return `${lines.filter((l, i, a) => l !== '' || a[i - 1] !== '').join('\n')}\n`;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
 import type { SerialPair } from './serial-pair.js';
 import type { BindingInterface } from './serial-types.js';
-import { socatMissingError } from './socat.js';
+import { socatAvailable, socatMissingError } from './socat.js';
 
 export interface PtyPairOptions {
   /**
@@ -26,10 +26,29 @@ export async function osSerialBinding(): Promise<BindingInterface> {
 }
 
 /**
+ * socat runs under a small POSIX sh supervisor whose stdin is a pipe from this process: the lifeline. When
+ * it closes — on close(), or because this process died, even by SIGKILL, which no exit handler sees — the
+ * supervisor stops socat and removes the pair's temp dir (when it made it), so no socat and no PTY directory
+ * outlives its parent. socat's own stdin is /dev/null and it never sees the lifeline.
+ */
+const SUPERVISOR = `
+exec 3<&0
+"$0" "$@" 3<&- </dev/null &
+pid=$!
+{ read -r _ <&3; kill "$pid" 2>/dev/null; } &
+watch=$!
+wait "$pid"
+rc=$?
+kill "$watch" 2>/dev/null
+[ -n "$COLDTRAIL_PTY_RMDIR" ] && rm -rf "$COLDTRAIL_PTY_RMDIR"
+exit $rc
+`;
+
+/**
  * Two connected pseudo-terminals made by `socat -d -d pty,raw,echo=0,link=A pty,raw,echo=0,link=B`, opened
  * with node-serialport's native binding like any serial port. Throws UNAVAILABLE naming socat and its install
  * command when socat is missing. When one end is closed socat exits, and the other end then closes with
- * `disconnected: true` (as a pulled USB adapter does).
+ * `disconnected: true` (as a pulled USB adapter does). socat dies with this process (SUPERVISOR above).
  */
 export async function openPtyPair(options: PtyPairOptions = {}): Promise<SerialPair> {
   const ownDir = options.dir === undefined;
@@ -38,12 +57,25 @@ export async function openPtyPair(options: PtyPairOptions = {}): Promise<SerialP
   const hostPath = join(dir, 'host');
   const removeDir = () => (ownDir ? rm(dir, { recursive: true, force: true }) : Promise.resolve());
   let child: ChildProcess;
+  const command = options.command ?? 'socat';
   try {
+    if (!socatAvailable(command)) throw socatMissingError();
     const binding = await osSerialBinding();
     child = spawn(
-      options.command ?? 'socat',
-      ['-d', '-d', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${hostPath}`],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      'sh',
+      [
+        '-c',
+        SUPERVISOR,
+        command,
+        '-d',
+        '-d',
+        `pty,raw,echo=0,link=${devicePath}`,
+        `pty,raw,echo=0,link=${hostPath}`,
+      ],
+      {
+        stdio: ['pipe', 'ignore', 'pipe'],
+        env: { ...process.env, COLDTRAIL_PTY_RMDIR: ownDir ? dir : '' },
+      },
     );
     await waitUntilReady(child, options.startTimeoutMs ?? 5000);
     const exited = new Promise<void>((resolve) => {
@@ -58,8 +90,7 @@ export async function openPtyPair(options: PtyPairOptions = {}): Promise<SerialP
       binding,
       close() {
         closing ??= (async () => {
-          child.kill('SIGTERM');
-          await exited;
+          await stop(child, exited);
           await removeDir();
         })();
         return closing;
@@ -71,12 +102,20 @@ export async function openPtyPair(options: PtyPairOptions = {}): Promise<SerialP
   }
 }
 
+/** Cuts the lifeline (the supervisor stops socat and exits); SIGKILL if it has not gone within 2 s. */
+async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  child.stdin?.end();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** socat -d -d logs "starting data transfer loop" once both PTYs and their links exist. */
 function waitUntilReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let log = '';
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      child.stdin?.end();
       fail(
         new ColdtrailError(
           ErrorCode.Unavailable,

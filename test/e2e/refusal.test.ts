@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,19 @@ import {
   startAgent,
 } from '@coldtrail/agent';
 import { type BrokerHandle, start as startBroker } from '@coldtrail/broker';
-import { Channel, type Clock, deviceTopic, makeConnectToken, parseAck, type Sample } from '@coldtrail/core';
+import {
+  Channel,
+  type Clock,
+  deviceTopic,
+  GENESIS_HASH,
+  hashRecord,
+  makeConnectToken,
+  makeRecord,
+  nobleSigner,
+  parseAck,
+  type Sample,
+  signBatch,
+} from '@coldtrail/core';
 import { type LedgerSyncHandle, silentLog, start as startLedgerSync } from '@coldtrail/ledger-sync';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,5 +221,65 @@ describe('refused batches across agent, broker and ingest', () => {
       reconnectPeriod: 0,
     });
     await client2.endAsync();
+  });
+
+  it('unsigned junk on the device topic is refused as 0-0: the agent marks none of its batches refused', async () => {
+    const device = 'dev-e';
+    const agent = await runAgent(device, 4, 5);
+    await recorded(agent, 8);
+    await agent.stopSampling();
+    await agent.drained(10_000);
+    await agent.close();
+    expect(await ls.storedUpTo(device)).toBe(8);
+
+    const key = await loadOrCreateDeviceKey(join(root, device));
+    const client = await mqtt.connectAsync(broker.url, {
+      clientId: device,
+      username: device,
+      password: await makeConnectToken(device, device, Date.now(), key.signer),
+      reconnectPeriod: 0,
+    });
+    const batches = deviceTopic(ORG, device, Channel.Batches);
+    const acks = deviceTopic(ORG, device, Channel.Acks);
+    const seen: ReturnType<typeof parseAck>[] = [];
+    client.on('message', (topic, payload) => {
+      if (topic === acks) seen.push(parseAck(payload));
+    });
+    await client.subscribeAsync(acks, { qos: 1 });
+    try {
+      // Not a batch, but claiming a range up to 2^40; then a well-formed batch over seqs 1..3 signed with
+      // another key (a forgery of records the ingest already holds).
+      await client.publishAsync(batches, '{"fromSeq":1,"toSeq":1099511627776,"records":"x"}', { qos: 1 });
+      let prev = GENESIS_HASH;
+      const records = [1, 2, 3].map((seq) => {
+        const r = makeRecord(
+          device,
+          seq,
+          Date.UTC(2026, 0, 1) + seq * 60_000,
+          { sensor: 'p1', kind: 'temperature', value: 30, unit: 'CEL' },
+          prev,
+        );
+        prev = hashRecord(r);
+        return r;
+      });
+      const forged = await signBatch(records, prev, nobleSigner(new Uint8Array(randomBytes(32))));
+      await client.publishAsync(batches, JSON.stringify(forged), { qos: 1 });
+      await expect.poll(() => seen.at(-1)?.refused.length ?? 0).toBeGreaterThanOrEqual(2);
+    } finally {
+      await client.endAsync();
+    }
+    const last = seen.at(-1)!;
+    expect(last.refused.slice(-2)).toEqual([
+      expect.objectContaining({ fromSeq: 0, toSeq: 0, code: 'INVALID_INPUT' }),
+      expect.objectContaining({ fromSeq: 0, toSeq: 0, code: 'BAD_SIGNATURE' }),
+    ]);
+    // The real agent comes back, reads the retained ack with both refusals, and refuses nothing of its own.
+    const back = await runAgent(device, 1, 5);
+    await recorded(back, 2);
+    await back.stopSampling();
+    await back.drained(10_000);
+    expect(back.stats()).toMatchObject({ refused: 0 });
+    await back.close();
+    expect(await ls.storedUpTo(device)).toBe(10);
   });
 });

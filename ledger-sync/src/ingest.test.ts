@@ -130,11 +130,20 @@ describe('ingest', () => {
     const UNSIGNED = { fromSeq: 0, toSeq: 0 };
 
     it('refuses a bad signature, naming no range', async () => {
-      await expectRefused(send(await batchOf(s.next(3), testDevice('dev-1').signer)), 'BAD_SIGNATURE', UNSIGNED);
+      await expectRefused(
+        send(await batchOf(s.next(3), testDevice('dev-1').signer)),
+        'BAD_SIGNATURE',
+        UNSIGNED,
+      );
     });
 
     it('does not take an unsigned claim to stored seqs for a fork of them', async () => {
-      const other = recordStream(device.id, () => ({ sensor: 'x', kind: 'temperature', value: 1, unit: 'CEL' }));
+      const other = recordStream(device.id, () => ({
+        sensor: 'x',
+        kind: 'temperature',
+        value: 1,
+        unit: 'CEL',
+      }));
       const forged = await batchOf(other.next(4).slice(1), testDevice('dev-1').signer);
       await expectRefused(send(forged), 'BAD_SIGNATURE', UNSIGNED);
       await expectRefused(send('{"fromSeq":1,"toSeq":1099511627776}'), 'INVALID_INPUT', UNSIGNED);

@@ -17,6 +17,10 @@ describe('coldtrail CLI contract', () => {
     [['provenance', '--help']],
     [['ledger', '--help']],
     [['ledger', 'verify', '--help']],
+    [['ledger', 'export-tip', '--help']],
+    [['shipment', '--help']],
+    [['shipment', 'list', '--help']],
+    [['shipment', 'complete', '--help']],
   ])('%j prints usage and exits 0', async (args) => {
     const r = await runCli(args);
     expect(r.code).toBe(0);
@@ -47,14 +51,55 @@ describe('coldtrail CLI contract', () => {
     noStack(r.stderr);
   });
 
+  it('a --data-dir that is a file is a usage error saying so, for writers and readers alike', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const file = join(empty, 'a-file');
+    writeFileSync(file, 'not a directory\n');
+    for (const args of [
+      ['demo', '--serial', 'in-process'],
+      ['provenance', '106141411234567897'],
+      ['shipment', 'list'],
+      ['shipment', 'complete', '106141411234567897'],
+      ['ledger', 'verify'],
+      ['ledger', 'export-tip'],
+    ]) {
+      const r = await runCli([...args, '--data-dir', file]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/is a file, not a directory.*--data-dir/);
+      noStack(r.stderr);
+    }
+    const below = await runCli(['demo', '--serial', 'in-process', '--data-dir', join(file, 'sub')]);
+    expect(below.code).toBe(2);
+    expect(below.stderr).toMatch(/cannot be used: it is a file, not a directory/);
+  });
+
+  it('a bad option creates nothing: no data dir, no shipment left behind', async () => {
+    const { existsSync } = await import('node:fs');
+    const dir = join(empty, 'never');
+    const r = await runCli(['demo', '--speed', '0', '--data-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('a data directory without coldtrail data is "not found" (exit 4) with a hint', async () => {
-    const p = await runCli(['provenance', '106141411234567897', '--data-dir', empty]);
+    const { mkdirSync } = await import('node:fs');
+    const bare = join(empty, 'bare');
+    mkdirSync(bare);
+    const p = await runCli(['provenance', '106141411234567897', '--data-dir', bare]);
     expect(p.code).toBe(4);
     expect(p.stderr).toMatch(/coldtrail demo/);
     noStack(p.stderr);
-    const l = await runCli(['ledger', 'verify', '--data-dir', empty]);
-    expect(l.code).toBe(4);
-    noStack(l.stderr);
+    for (const args of [
+      ['ledger', 'verify'],
+      ['ledger', 'export-tip'],
+      ['shipment', 'list'],
+    ]) {
+      const l = await runCli([...args, '--data-dir', bare]);
+      expect(l.code, args.join(' ')).toBe(4);
+      noStack(l.stderr);
+    }
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(bare)).toEqual([]); // a read creates nothing, not even on a bare directory
   });
 
   it('a data file that is not a database is a failed verification (exit 3), not an internal error', async () => {

@@ -239,4 +239,38 @@ describe('embedded ledger', () => {
       code: ErrorCode.InvalidConfig,
     });
   });
+
+  it('makes identities only for a new ledger or a new org, never in place of a lost one', async () => {
+    const l = await open();
+    await createLedgerClient(l.port(ORG)).registerDevice({ id: 'probe-1', publicKey: KEY });
+    await l.close();
+    ledger = undefined;
+    const keys = join(dir, 'ledger-keys');
+    const nodeKey = await readFile(join(keys, 'node', 'key.pem'));
+    await rm(join(keys, 'node', 'cert.pem'));
+    await expect(openEmbeddedLedger({ path: dir })).rejects.toMatchObject({
+      code: ErrorCode.Corrupted,
+      message: expect.stringMatching(/lacks cert\.pem: the ledger's 1 blocks are signed by it/),
+    });
+    expect(await readFile(join(keys, 'node', 'key.pem'))).toEqual(nodeKey);
+    await rm(join(keys, 'node'), { recursive: true });
+    await expect(openEmbeddedLedger({ path: dir })).rejects.toMatchObject({
+      message: expect.stringMatching(/lacks key\.pem and cert\.pem: the ledger's 1 blocks are signed by it/),
+    });
+    // With the node back, an org that signed transactions here cannot get a new key; a new org can.
+    await rm(dir, { recursive: true, force: true });
+    const again = await open();
+    await createLedgerClient(again.port(ORG)).registerDevice({ id: 'probe-2', publicKey: KEY });
+    await rm(join(keys, 'msp', ORG), { recursive: true });
+    await expect(createLedgerClient(again.port(ORG)).getDevice('probe-2')).resolves.toMatchObject({
+      id: 'probe-2',
+    });
+    const fresh = await open();
+    await expect(createLedgerClient(fresh.port(ORG)).getDevice('probe-2')).rejects.toMatchObject({
+      code: ErrorCode.Corrupted,
+      message: expect.stringMatching(/the ledger holds transactions ColdtrailOrgMSP signed with it/),
+    });
+    await expect(createLedgerClient(fresh.port(CARRIER)).getDevice('probe-2')).resolves.toBeDefined();
+    await again.close();
+  });
 });

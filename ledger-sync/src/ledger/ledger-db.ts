@@ -140,9 +140,13 @@ export function openLedgerDbReadonly(paths: LedgerPaths): Database.Database {
   try {
     db = new Database(paths.dbFile, { readonly: true, fileMustExist: true });
   } catch (err) {
-    throw new ColdtrailError(ErrorCode.Corrupted, `cannot read the ledger ${paths.dbFile}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new ColdtrailError(
+      ErrorCode.Corrupted,
+      `cannot read the ledger ${paths.dbFile}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   try {
     assertLedgerSchema(db, paths.dbFile);

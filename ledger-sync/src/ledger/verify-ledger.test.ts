@@ -249,7 +249,9 @@ describe('verifyLedger', () => {
     writeFileSync(join(empty, 'ledger.sqlite'), '');
     await expect(verifyLedger(empty)).rejects.toMatchObject({
       code: ErrorCode.Corrupted,
-      message: expect.stringMatching(/is not a coldtrail ledger \(no blocks, history, state, transactions tables\)/),
+      message: expect.stringMatching(
+        /is not a coldtrail ledger \(no blocks, history, state, transactions tables\)/,
+      ),
     });
     const emptied = join(root, 'emptied');
     cpSync(copy, emptied, { recursive: true });

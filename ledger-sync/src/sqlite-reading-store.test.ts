@@ -152,4 +152,29 @@ describe('SqliteReadingStore', () => {
     expect(() => SqliteReadingStore.open(path)).toThrow(/schema version 99/);
     store = SqliteReadingStore.open(join(dir.path, 'other.db'));
   });
+
+  it('leaves a closed store for readers: read-only opens change no byte, and a 0-byte store is no store', async () => {
+    const path = join(dir.path, 'nested', 'readings.db');
+    const s = recordStream('dev-1');
+    const rs = stored(s.next(3));
+    await store.appendBatch(header(rs), rs);
+    await store.close();
+    const { readdirSync, readFileSync, writeFileSync } = await import('node:fs');
+    const files = () =>
+      readdirSync(join(dir.path, 'nested')).map((f) => [f, readFileSync(join(dir.path, 'nested', f))]);
+    const before = files();
+    expect(before.map(([f]) => f)).toEqual(['readings.db']); // no -wal/-shm left by the writer
+    const reader = SqliteReadingStore.openReadonly(path);
+    expect(await reader.records('dev-1', 1, 3)).toEqual(rs);
+    const more = stored(s.next(3));
+    await expect(reader.appendBatch(header(more), more)).rejects.toThrow(/readonly/);
+    await reader.close();
+    expect(files()).toEqual(before);
+    writeFileSync(path, '');
+    for (const open of [() => SqliteReadingStore.open(path), () => SqliteReadingStore.openReadonly(path)]) {
+      expect(() => open()).toThrow(/is not a coldtrail reading store \(no batches, heads, readings tables\)/);
+    }
+    expect(() => SqliteReadingStore.openReadonly(join(dir.path, 'none.db'))).toThrow(/missing or unreadable/);
+    store = SqliteReadingStore.open(join(dir.path, 'other.db'));
+  });
 });

@@ -19,7 +19,7 @@ import type {
   StoredRecord,
   StoreStats,
 } from './reading-store.js';
-import { closeForReaders } from './sqlite-files.js';
+import { assertTables, closeForReaders } from './sqlite-files.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
 
 interface ReadingRow {
@@ -40,28 +40,7 @@ const STORE_TABLES = ['batches', 'heads', 'readings'];
 
 /** The file holds a reading store of a version this code knows. */
 function assertStore(db: Database.Database, path: string): void {
-  let tables: string[];
-  try {
-    tables = db
-      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
-      .all()
-      .map((t) => t.name);
-  } catch (err) {
-    throw new ColdtrailError(
-      ErrorCode.Corrupted,
-      `${path} is not a coldtrail reading store: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  const missing = STORE_TABLES.filter((t) => !tables.includes(t));
-  if (missing.length > 0) {
-    throw new ColdtrailError(
-      ErrorCode.Corrupted,
-      `${path} is not a coldtrail reading store (no ${missing.join(', ')} table): it was emptied or replaced; restore it from a backup`,
-    );
-  }
+  assertTables(db, path, 'reading store', STORE_TABLES);
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new ColdtrailError(

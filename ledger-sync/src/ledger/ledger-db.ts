@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
 import Database from 'better-sqlite3';
+import { assertTables } from '../sqlite-files.js';
 import type { Version } from './ledger-records.js';
 
 /**
@@ -100,28 +101,7 @@ const LEDGER_TABLES = ['blocks', 'history', 'state', 'transactions'];
 
 /** The file holds the ledger's tables (a 0-byte or foreign file is no ledger: CORRUPTED, not "empty"). */
 export function assertLedgerSchema(db: Database.Database, file: string): void {
-  let tables: string[];
-  try {
-    tables = db
-      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
-      .all()
-      .map((t) => t.name);
-  } catch (err) {
-    throw new ColdtrailError(
-      ErrorCode.Corrupted,
-      `${file} is not a coldtrail ledger: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
-  }
-  const missing = LEDGER_TABLES.filter((t) => !tables.includes(t));
-  if (missing.length > 0) {
-    throw new ColdtrailError(
-      ErrorCode.Corrupted,
-      `${file} is not a coldtrail ledger (no ${missing.join(', ')} table${missing.length > 1 ? 's' : ''}): it was emptied or replaced; restore it from a backup`,
-    );
-  }
+  assertTables(db, file, 'ledger', LEDGER_TABLES);
 }
 
 /**

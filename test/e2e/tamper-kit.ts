@@ -105,8 +105,8 @@ function describe(v: unknown): string {
   return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
 }
 
-/** The table's tail goes, with what keeps the database consistent (see each case). */
-export function truncate(dir: string, file: DbFile, table: string, device: string): Mutation {
+/** The table's tail goes, with what keeps the database consistent (see each case). Undefined when empty. */
+export function truncate(dir: string, file: DbFile, table: string, device: string): Mutation | undefined {
   const path = join(dir, 'ledger-sync', file);
   const m = (detail: string): Mutation => ({ file, table, what: 'truncate', detail });
   switch (table) {
@@ -137,12 +137,9 @@ export function truncate(dir: string, file: DbFile, table: string, device: strin
       const pk = (TABLES[file] as Record<string, readonly string[]>)[table] as readonly string[];
       const cols = pk.join(', ');
       const order = pk.map((k) => `${k} DESC`).join(', ');
-      withDb(path, (db) =>
-        db.exec(
-          `DELETE FROM ${table} WHERE (${cols}) = (SELECT ${cols} FROM ${table} ORDER BY ${order} LIMIT 1)`,
-        ),
-      );
-      return m('its last row');
+      const sql = `DELETE FROM ${table} WHERE (${cols}) = (SELECT ${cols} FROM ${table} ORDER BY ${order} LIMIT 1)`;
+      const n = withDb(path, (db) => db.prepare(sql).run().changes);
+      return n === 1 ? m('its last row') : undefined;
     }
   }
 }

@@ -30,6 +30,9 @@ export interface QueryConfig {
 export interface LedgerSyncQuery {
   provenance(sscc: string, options?: ProvenanceOptions): Promise<ProvenanceReport>;
   listShipments(): Promise<ShipmentEntry[]>;
+  getShipment(sscc: string): Promise<ShipmentEntry | undefined>;
+  /** The newest reading of the device in the store (seq and time), or null when none is stored. */
+  newestReading(device: string): Promise<{ seq: number; ts: string } | null>;
   verifyLedger(options?: LedgerVerifyOptions): Promise<LedgerVerifyReport>;
   /** A signed checkpoint of the ledger's tip, once the whole ledger verified (CORRUPTED otherwise). */
   exportTip(): Promise<LedgerCheckpoint>;
@@ -46,15 +49,27 @@ export async function openQuery(config: QueryConfig): Promise<LedgerSyncQuery> {
   const live = () => {
     if (closed) throw new ColdtrailError(ErrorCode.Unavailable, 'this query is closed');
   };
+  const readings = () => {
+    live();
+    store ??= SqliteReadingStore.openReadonly(resolve(dataDir, config.readingsFile ?? 'readings.db'));
+    return store;
+  };
   return {
-    async provenance(sscc, options) {
-      live();
-      store ??= SqliteReadingStore.openReadonly(resolve(dataDir, config.readingsFile ?? 'readings.db'));
-      return provenance({ ledger, store, verifyLedger: (o) => reader.verify(o) }, sscc, options);
-    },
+    provenance: (sscc, options) =>
+      provenance({ ledger, store: readings(), verifyLedger: (o) => reader.verify(o) }, sscc, options),
     async listShipments() {
       live();
       return ledger.listShipments();
+    },
+    async getShipment(sscc) {
+      live();
+      return ledger.getShipment(sscc);
+    },
+    async newestReading(device) {
+      const s = readings();
+      const head = await s.head(device);
+      const [last] = head.seq > 0 ? await s.records(device, head.seq, head.seq) : [];
+      return last ? { seq: last.record.seq, ts: last.record.ts } : null;
     },
     verifyLedger: (options) => reader.verify(options),
     exportTip: () => exportCheckpoint(reader),

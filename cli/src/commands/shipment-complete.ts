@@ -72,11 +72,11 @@ export async function shipmentComplete(ssccInput: string, opts: ShipmentComplete
   }
 }
 
-/** The shipment as the ledger holds it, and the time of its newest stored reading. */
+/** The shipment as the ledger holds it, and the time of its device's newest stored reading. */
 async function current(dir: string, sscc: string) {
   const query = await openQuery({ dataDir: dir });
   try {
-    const shipment = (await query.listShipments()).find((s) => s.sscc === sscc);
+    const shipment = await query.getShipment(sscc);
     if (!shipment) {
       throw new ExitError(
         Exit.NotFound,
@@ -84,7 +84,7 @@ async function current(dir: string, sscc: string) {
       );
     }
     if (shipment.status === 'completed') return { shipment, lastTs: null };
-    return { shipment, lastTs: (await query.provenance(sscc)).readings.lastTs };
+    return { shipment, lastTs: (await query.newestReading(shipment.device))?.ts ?? null };
   } finally {
     await query.close();
   }

@@ -8,14 +8,34 @@ import {
 } from '@coldtrail/core';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ingestPortContract } from '../../core/src/ingest-port.contract.js';
 import { batchOf, payload, recordStream, type TestDevice, tempDir, testDevice } from './fixtures.test-kit.js';
 import { createIngest } from './ingest.js';
 import type { DeviceDirectory, IngestPort } from './ingest-port.js';
-import type { Log } from './log.js';
+import { type Log, silentLog } from './log.js';
 import type { ReadingStore } from './reading-store.js';
 import { SqliteReadingStore } from './sqlite-reading-store.js';
 
 const ORG = 'Org1MSP';
+
+ingestPortContract('createIngest over a SqliteReadingStore file', async (directory) => {
+  const tmp = tempDir();
+  const path = join(tmp.path, 'readings.db');
+  let store = SqliteReadingStore.open(path);
+  const make = () => createIngest({ store, directory, log: silentLog });
+  return {
+    ingest: make(),
+    async reopen() {
+      await store.close();
+      store = SqliteReadingStore.open(path);
+      return make();
+    },
+    async close() {
+      await store.close();
+      tmp.cleanup();
+    },
+  };
+});
 
 describe('ingest', () => {
   let dir: ReturnType<typeof tempDir>;

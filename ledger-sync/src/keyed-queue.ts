@@ -1,7 +1,8 @@
 /**
- * Runs tasks one after another per key (a device), concurrently across keys. The ingest and the anchorer
- * both read a device's head and then write after it; serialising per device keeps those steps atomic without
- * holding up other devices.
+ * Runs tasks one after another per key (a device), concurrently across keys, within one process. The anchorer
+ * reads a device's anchored range and then writes after it; serialising per device keeps those steps atomic
+ * without holding up other devices. (The ingest does not use it: its per-device order is a compare-and-swap
+ * on the reading store's head, which also holds across processes — see ingest.ts.)
  */
 export class KeyedQueue {
   readonly #tails = new Map<string, Promise<unknown>>();

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import {
   ColdtrailError,
+  canonicalJson,
   ErrorCode,
   FaultCode,
   isIdentifier,
@@ -13,10 +14,11 @@ import {
 import { AGENT_SENSOR } from './agent-sensor.js';
 
 /*
- * The outbox's hot path: per record it chains, encodes and hashes. Doing that through core's generic
- * makeRecord + canonicalJson + @noble SHA-256 costs ~8.5 µs per record here, twice the durable insert itself
- * (bench/). This file does the same for the one fixed, flat record shape in ~0.6 µs; record-codec.test.ts
- * proves the bytes identical to core's (canonicalJson, hashRecord) over valid and malformed samples.
+ * The outbox's hot path: per record it chains, encodes and hashes. Records are encoded by core's one RFC 8785
+ * encoder (canonicalJson); chainSample builds them with their members already in canonical order, so the
+ * encoder need not sort, and hashes them with node:crypto's one-shot SHA-256 rather than the pure-JS one core
+ * carries for browsers and chaincode (bench/: `npm run bench -- outbox`). record-codec.test.ts proves the
+ * records and hashes identical to core's makeRecord + hashRecord over valid and malformed samples.
  */
 
 const MEASURED_KINDS = new Set<string>([ReadingKind.Temperature, ReadingKind.Humidity]);
@@ -56,53 +58,32 @@ export function chainSample(
         s?.unit === UNIT_OF[s?.kind as 'temperature' | 'humidity']
       ) {
         const { kind, unit } = sample as Extract<Sample, { value: number }>;
-        return { v: RECORD_VERSION, device, seq, ts, sensor, prev, kind, value, unit } as ReadingRecord;
+        return { device, kind, prev, sensor, seq, ts, unit, v: RECORD_VERSION, value } as ReadingRecord;
       }
     } else if (s?.kind === ReadingKind.Fault && FAULTS.has(s?.fault as string)) {
       const fault = s.fault as FaultCode;
-      return {
-        v: RECORD_VERSION,
-        device,
-        seq,
-        ts,
-        sensor,
-        prev,
-        kind: 'fault',
-        value: null,
-        unit: null,
-        fault,
-      };
+      return faultRecord(device, seq, ts, sensor, prev, fault);
     }
   }
   const by = isIdentifier(sensor) ? sensor : AGENT_SENSOR;
-  return {
-    v: RECORD_VERSION,
-    device,
-    seq,
-    ts,
-    sensor: by,
-    prev,
-    kind: 'fault',
-    value: null,
-    unit: null,
-    fault: FaultCode.Garbage,
-  };
+  return faultRecord(device, seq, ts, by, prev, FaultCode.Garbage);
 }
 
-/**
- * RFC 8785 canonical JSON of a record made by chainSample: members in code-unit order (device, fault, kind,
- * prev, sensor, seq, ts, unit, v, value); numbers as ECMAScript Number::toString, as RFC 8785 §3.2.2.3
- * prescribes (and as JSON.stringify and core's encoder write them). Strings are emitted without escaping, which
- * is exact only because chainSample lets nothing but identifiers, hex, ISO timestamps and fixed codes through:
- * characters that RFC 8785 §3.2.2.2 escapes cannot occur. Never call it on an unchecked record.
- */
+/** Members in RFC 8785 order (device, fault, kind, prev, sensor, seq, ts, unit, v, value). */
+function faultRecord(
+  device: string,
+  seq: number,
+  ts: string,
+  sensor: string,
+  prev: string,
+  fault: FaultCode,
+): ReadingRecord {
+  return { device, fault, kind: 'fault', prev, sensor, seq, ts, unit: null, v: RECORD_VERSION, value: null };
+}
+
+/** RFC 8785 canonical JSON of a record (core's encoder; chainSample's member order spares it the sort). */
 export function encodeRecord(r: ReadingRecord): string {
-  const fault = r.fault === undefined ? '' : `"fault":"${r.fault}",`;
-  const unit = r.unit === null ? 'null' : `"${r.unit}"`;
-  return (
-    `{"device":"${r.device}",${fault}"kind":"${r.kind}","prev":"${r.prev}","sensor":"${r.sensor}",` +
-    `"seq":${r.seq},"ts":"${r.ts}","unit":${unit},"v":${r.v},"value":${r.value}}`
-  );
+  return canonicalJson(r);
 }
 
 /** Hex SHA-256 of the UTF-8 bytes of `body`: node:crypto's one-shot hash (same digest as core's sha256Hex). */

@@ -67,7 +67,7 @@ export function hashRecord(record: ReadingRecord): string {
   return hashCanonical(record);
 }
 
-/** Chains a sample onto the previous record. */
+/** Chains a sample onto the previous record (members in RFC 8785 order, so encoding it needs no sort). */
 export function makeRecord(
   device: string,
   seq: number,
@@ -75,18 +75,25 @@ export function makeRecord(
   sample: Sample,
   prev: string,
 ): ReadingRecord {
-  const base = {
-    v: RECORD_VERSION,
-    device,
-    seq,
-    ts: new Date(ts).toISOString(),
-    sensor: sample.sensor,
-    prev,
-  } as const;
+  const at = new Date(ts).toISOString();
+  const { sensor } = sample;
   if (sample.kind === 'fault') {
-    return { ...base, kind: 'fault', value: null, unit: null, fault: sample.fault };
+    const { fault } = sample;
+    return {
+      device,
+      fault,
+      kind: 'fault',
+      prev,
+      sensor,
+      seq,
+      ts: at,
+      unit: null,
+      v: RECORD_VERSION,
+      value: null,
+    };
   }
-  return { ...base, kind: sample.kind, value: sample.value, unit: sample.unit };
+  const { kind, value, unit } = sample;
+  return { device, kind, prev, sensor, seq, ts: at, unit, v: RECORD_VERSION, value } as ReadingRecord;
 }
 
 const KINDS = new Set<string>(Object.values(ReadingKind));

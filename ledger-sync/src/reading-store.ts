@@ -17,7 +17,9 @@ export interface ReadingStore {
   /**
    * Stores one verified batch in one transaction, durable when the promise resolves: its new records (which
    * must continue the device's head: first seq = head.seq + 1 and first prev = head.hash) and its signed
-   * header. Throws CONFLICT when the head moved.
+   * header. Throws CONFLICT when the head moved, and then stores nothing. The check and the insert are one
+   * atomic step against every writer of the store, other processes included (a compare-and-swap on the
+   * head): the ingest orders a device's batches on it (ingest.ts). Contract: reading-store.contract.ts.
    */
   appendBatch(batch: StoredBatch, records: readonly StoredRecord[]): Promise<DeviceHead>;
   /** Signed batch headers of a device whose range overlaps fromSeq..toSeq, by fromSeq. */

@@ -204,6 +204,9 @@ export class SqliteReadingStore implements ReadingStore {
   async appendBatch(batch: StoredBatch, records: readonly StoredRecord[]): Promise<DeviceHead> {
     const last = records.at(-1);
     if (!last) throw new ColdtrailError(ErrorCode.InvalidInput, 'appendBatch needs at least one record');
+    // The compare-and-swap the ingest's per-device order rests on: BEGIN IMMEDIATE takes the write lock before
+    // the head is read, so no other connection (this process or another) can move the head between the check
+    // and the insert; a writer that finds the lock taken waits up to busy_timeout (sqlite.org/lang_transaction.html).
     const write = this.#db.transaction(() => {
       const head = this.#sql.head.get(batch.device) ?? { seq: 0, hash: GENESIS_HASH };
       const first = records[0]?.record;

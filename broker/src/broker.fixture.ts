@@ -1,29 +1,34 @@
 // Test support for the broker tests (excluded from the build). A device with a real Ed25519 key, an in-memory
-// directory and an in-memory IngestPort built on core verification (the real one is ledger-sync's), and
-// helpers to run a real aedes broker on port 0 with real mqtt.js clients.
+// directory, the real ingest (ledger-sync's, a devDependency: the broker itself never imports it, DESIGN §1)
+// with hooks, and helpers to run a real aedes broker on port 0 with real mqtt.js clients.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
-  type AckMessage,
   type Channel,
-  ColdtrailError,
   deviceTopic,
-  ErrorCode,
   GENESIS_HASH,
   hashRecord,
-  isColdtrailError,
   MAX_ACK_REFUSALS,
   makeConnectToken,
   makeRecord,
   nobleSigner,
-  parseBatch,
   publicKeyFromSecret,
   type ReadingRecord,
   type RefusalNotice,
   type Signer,
   signBatch,
-  verifyBatch,
 } from '@coldtrail/core';
+import {
+  createIngest,
+  type ReadingStore,
+  SqliteReadingStore,
+  type StoredBatch,
+  type StoredRecord,
+  silentLog,
+} from '@coldtrail/ledger-sync';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { start } from './broker.js';
 import type { BrokerLog } from './broker-log.js';
@@ -79,82 +84,99 @@ export function memoryDirectory(devices: TestDevice[]): DeviceDirectory {
   return { lookup: async (device) => map.get(device) };
 }
 
-interface DeviceState {
+export interface DeviceState {
   head: string;
   storedUpTo: number;
   records: ReadingRecord[];
   refused: RefusalNotice[];
 }
 
-/** In-memory ingest with a hook before the "durable write", where tests hold or fail it. */
-export class MemoryIngest implements IngestPort {
+/**
+ * The real ingest (ledger-sync's createIngest over a SqliteReadingStore in a temp dir), so what the broker is
+ * tested against is what it runs with; around it, what the tests watch and steer: each call, the calls in
+ * flight, a hook before the durable write (hold it, or fail it as storage would), and `state`, a snapshot of
+ * what the store holds per device, taken as each call finishes. Runs the IngestPort contract
+ * (test-ingest.test.ts), hooks and all.
+ */
+export class TestIngest implements IngestPort {
+  /** What the store holds per device (every device this ingest was called for), as of the last call's end. */
   readonly state = new Map<string, DeviceState>();
   readonly calls: { org: string; device: string; bytes: number }[] = [];
   active = 0;
   maxActive = 0;
   /** Called with each ingest call as it starts (before verification). */
   onCall: (call: { org: string; device: string }) => void = () => {};
-  /** The write; reject to simulate a storage failure, hold to delay the durable write. */
+  /** Runs before the store's durable write; reject to fail it as storage would, hold to delay it. */
   beforeWrite: (device: string) => Promise<void> = async () => {};
+  #store: ReadingStore;
+  #port: IngestPort;
 
-  constructor(private readonly directory: DeviceDirectory) {}
+  private constructor(
+    private readonly directory: DeviceDirectory,
+    private readonly dir: string,
+  ) {
+    this.#store = SqliteReadingStore.open(join(dir, 'readings.db'));
+    this.#port = this.#open();
+  }
+
+  static open(directory: DeviceDirectory): TestIngest {
+    return new TestIngest(directory, mkdtempSync(join(tmpdir(), 'coldtrail-broker-')));
+  }
 
   async ingest(org: string, device: string, payload: Uint8Array): Promise<IngestOutcome> {
     this.calls.push({ org, device, bytes: payload.byteLength });
     this.active++;
     this.maxActive = Math.max(this.maxActive, this.active);
+    if (!this.state.has(device)) {
+      this.state.set(device, { head: GENESIS_HASH, storedUpTo: 0, records: [], refused: [] });
+    }
     try {
       this.onCall({ org, device });
-      return await this.decide(device, payload);
+      return await this.#port.ingest(org, device, payload);
     } finally {
       this.active--;
+      await this.#snapshot(device);
     }
   }
 
-  private async decide(device: string, payload: Uint8Array): Promise<IngestOutcome> {
-    let st = this.state.get(device);
-    if (!st) {
-      st = { head: GENESIS_HASH, storedUpTo: 0, records: [], refused: [] };
-      this.state.set(device, st);
-    }
-    const s = st;
-    const ack = (): AckMessage => ({
-      v: 1,
-      device,
-      storedUpTo: s.storedUpTo,
-      storedHead: s.head,
-      refused: [...s.refused],
-    });
-    const refuse = (fromSeq: number, toSeq: number, err: unknown): IngestOutcome => {
-      const code = isColdtrailError(err) ? err.code : ErrorCode.InvalidInput;
-      const reason = err instanceof Error ? err.message : String(err);
-      s.refused = [...s.refused, { fromSeq, toSeq, code, reason, at: new Date(0).toISOString() }].slice(
-        -MAX_ACK_REFUSALS,
-      );
-      return { status: 'refused', code, reason, ack: ack() };
+  /** The same store file opened anew, as after a restart. */
+  async reopen(): Promise<TestIngest> {
+    await this.#store.close();
+    this.#store = SqliteReadingStore.open(join(this.dir, 'readings.db'));
+    this.#port = this.#open();
+    return this;
+  }
+
+  async close(): Promise<void> {
+    await this.#store.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  #open(): IngestPort {
+    const store = this.#store;
+    const appendBatch = async (batch: StoredBatch, records: readonly StoredRecord[]) => {
+      await this.beforeWrite(batch.device);
+      return store.appendBatch(batch, records);
     };
-    let batch: ReturnType<typeof parseBatch>;
-    try {
-      batch = parseBatch(payload);
-      if (batch.device !== device) throw new ColdtrailError(ErrorCode.Forbidden, 'batch of another device');
-    } catch (err) {
-      return refuse(0, 0, err);
-    }
-    if (batch.toSeq <= s.storedUpTo) return { status: 'duplicate', ack: ack() };
-    if (batch.fromSeq !== s.storedUpTo + 1) {
-      return { status: 'gap', reason: `expected seq ${s.storedUpTo + 1}`, ack: ack() };
-    }
-    const identity = await this.directory.lookup(device);
-    try {
-      verifyBatch(batch, identity?.publicKey ?? '', { expectedPrev: s.head });
-    } catch (err) {
-      return refuse(batch.fromSeq, batch.toSeq, err);
-    }
-    await this.beforeWrite(device);
-    s.records.push(...batch.records);
-    s.head = batch.head;
-    s.storedUpTo = batch.toSeq;
-    return { status: 'stored', ack: ack() };
+    // Every other method is the store's own, called on the store (its fields are private to it).
+    const hooked = new Proxy(store, {
+      get: (target, prop) => {
+        if (prop === 'appendBatch') return appendBatch;
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    return createIngest({ store: hooked, directory: this.directory, log: silentLog });
+  }
+
+  async #snapshot(device: string): Promise<void> {
+    const head = await this.#store.head(device);
+    this.state.set(device, {
+      head: head.hash,
+      storedUpTo: head.seq,
+      records: (await this.#store.records(device, 1, head.seq)).map((r) => r.record),
+      refused: await this.#store.refusals(device, MAX_ACK_REFUSALS),
+    });
   }
 }
 
@@ -196,7 +218,7 @@ export function captureLog(): CapturedLog {
 
 export interface Rig {
   broker: BrokerHandle;
-  ingest: MemoryIngest;
+  ingest: TestIngest;
   log: CapturedLog;
   clients: MqttClient[];
   close(): Promise<void>;
@@ -212,7 +234,7 @@ export async function startRig(
   } = {},
 ): Promise<Rig> {
   const directory = memoryDirectory(devices);
-  const ingest = new MemoryIngest(directory);
+  const ingest = TestIngest.open(directory);
   const log = captureLog();
   const broker = await start(
     { maxPayloadBytes: options.maxPayloadBytes, drainTimeoutMs: options.drainTimeoutMs },
@@ -233,6 +255,7 @@ export async function startRig(
     async close() {
       await Promise.all(clients.map((c) => c.endAsync(true)));
       await broker.close();
+      await ingest.close();
     },
   };
 }

@@ -171,8 +171,10 @@ describe('ingest hook: acks, refusals, duplicates', () => {
     await client.publishAsync(dev.topic(Channel.Batches), await impostor.nextBatch(2), { qos: 1 });
     const parsed = parseAck(await ack);
     expect(parsed.storedUpTo).toBe(0);
+    // 0-0: a batch the device did not sign names no range, so it cannot get the agent to mark its real batches
+    // refused (the real ingest; the in-memory fake this once ran against named 1-2).
     expect(parsed.refused).toEqual([
-      expect.objectContaining({ fromSeq: 1, toSeq: 2, code: 'BAD_SIGNATURE' }),
+      expect.objectContaining({ fromSeq: 0, toSeq: 0, code: 'BAD_SIGNATURE' }),
     ]);
     expect(rig.ingest.state.get('dev-1')?.records).toEqual([]);
     const logged = rig.log.entries.find((e) => e.event === 'batch-refused');

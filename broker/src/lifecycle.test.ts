@@ -5,12 +5,12 @@ import {
   captureLog,
   connectDevice,
   deferred,
-  MemoryIngest,
   makeDevice,
   memoryDirectory,
   pingRoundTrip,
   type Rig,
   startRig,
+  TestIngest,
   waitFor,
 } from './broker.fixture.js';
 import { start } from './broker.js';
@@ -21,7 +21,10 @@ afterEach(async () => rig?.close());
 describe('broker lifecycle', () => {
   it('rejects an invalid config before listening', async () => {
     const directory = memoryDirectory([]);
-    const err = await start({ port: -1 }, { directory, ingest: new MemoryIngest(directory) }).catch((e) => e);
+    const ingest = TestIngest.open(directory);
+    const err = await start({ port: -1 }, { directory, ingest })
+      .catch((e) => e)
+      .finally(() => ingest.close());
     expect(isColdtrailError(err, 'INVALID_CONFIG')).toBe(true);
     expect(err.message).toMatch(/broker\.port/);
   });
@@ -32,13 +35,13 @@ describe('broker lifecycle', () => {
     const taken = (squatter.address() as { port: number }).port;
     const directory = memoryDirectory([]);
     const log = captureLog();
+    const ingest = TestIngest.open(directory);
     try {
-      const err = await start({ port: taken }, { directory, ingest: new MemoryIngest(directory), log }).catch(
-        (e) => e,
-      );
+      const err = await start({ port: taken }, { directory, ingest, log }).catch((e) => e);
       expect(isColdtrailError(err, 'UNAVAILABLE')).toBe(true);
       expect(err.message).toMatch(/already in use/);
     } finally {
+      await ingest.close();
       await new Promise((resolve) => squatter.close(resolve));
     }
   });

@@ -1,6 +1,5 @@
 import { ColdtrailError, ErrorCode } from './errors.js';
-import { isHash } from './hash.js';
-import { isIdentifier } from './reading.js';
+import { isHash, isIdentifier } from './patterns.js';
 
 /**
  * Ingest -> device acknowledgement, published retained on `.../acks` after every batch the ingest handled.

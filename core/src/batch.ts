@@ -1,8 +1,9 @@
 import { canonicalBytes } from './canonical.js';
 import { ColdtrailError, ErrorCode } from './errors.js';
-import { bytesToHex, hexToBytes, isHash } from './hash.js';
+import { bytesToHex, hexToBytes } from './hash.js';
 import { isSignatureHex, parsePublicKey, type Signer, type Verifier, verifyEd25519 } from './keys.js';
-import { assertRecord, isIdentifier, type ReadingRecord, verifyChain } from './reading.js';
+import { isHash, isIdentifier } from './patterns.js';
+import { assertRecord, type ReadingRecord, verifyChain } from './reading.js';
 
 /** Most records one batch may carry; larger backlogs travel as several batches. */
 export const MAX_BATCH_RECORDS = 5000;

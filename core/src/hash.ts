@@ -5,8 +5,6 @@ import { canonicalBytes } from './canonical.js';
 /** Hex SHA-256 of 32 zero bytes' worth: the `prev` of a device's first record. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-const HEX64 = /^[0-9a-f]{64}$/;
-
 export function sha256(data: Uint8Array): Uint8Array {
   return nobleSha256(data);
 }
@@ -18,10 +16,6 @@ export function sha256Hex(data: Uint8Array | string): string {
 /** SHA-256 (hex) of the RFC 8785 canonical form of a JSON value. */
 export function hashCanonical(value: unknown): string {
   return bytesToHex(nobleSha256(canonicalBytes(value)));
-}
-
-export function isHash(value: unknown): value is string {
-  return typeof value === 'string' && HEX64.test(value);
 }
 
 export { bytesToHex, hexToBytes };

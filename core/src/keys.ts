@@ -1,6 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { ColdtrailError, ErrorCode } from './errors.js';
+import { HEX64_PATTERN } from './patterns.js';
 
 /**
  * Device keys are Ed25519 (RFC 8032). Encoding, fixed for third-party verifiers:
@@ -14,11 +15,10 @@ export type Signer = (message: Uint8Array) => Promise<Uint8Array> | Uint8Array;
 /** Verifies an Ed25519 signature over a message. */
 export type Verifier = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
 
-const HEX_KEY = /^[0-9a-f]{64}$/;
 const HEX_SIG = /^[0-9a-f]{128}$/;
 
 export function isPublicKeyHex(value: unknown): value is PublicKeyHex {
-  return typeof value === 'string' && HEX_KEY.test(value);
+  return typeof value === 'string' && HEX64_PATTERN.test(value);
 }
 
 export function isSignatureHex(value: unknown): value is string {

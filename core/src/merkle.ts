@@ -1,5 +1,6 @@
 import { ColdtrailError, ErrorCode } from './errors.js';
-import { bytesToHex, hexToBytes, isHash, sha256 } from './hash.js';
+import { bytesToHex, hexToBytes, sha256 } from './hash.js';
+import { isHash } from './patterns.js';
 
 /**
  * Merkle tree over record hashes, shaped as RFC 6962 §2.1 (Certificate Transparency): leaf = SHA-256(0x00 ||

@@ -1,5 +1,6 @@
 import { ColdtrailError, ErrorCode } from './errors.js';
-import { hashCanonical, isHash } from './hash.js';
+import { hashCanonical } from './hash.js';
+import { ISO_MS_PATTERN, isHash, isIdentifier } from './patterns.js';
 
 /** Record format version. */
 export const RECORD_VERSION = 1;
@@ -55,14 +56,6 @@ export type Sample =
   | { sensor: string; kind: 'humidity'; value: number; unit: 'P1' }
   | { sensor: string; kind: 'fault'; fault: FaultCode; message?: string };
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** Device, sensor and org identifiers: safe inside MQTT topics and ledger keys. */
-export function isIdentifier(value: unknown): value is string {
-  return typeof value === 'string' && ID.test(value);
-}
-
 export function hashRecord(record: ReadingRecord): string {
   return hashCanonical(record);
 }
@@ -114,7 +107,7 @@ export function recordProblem(r: unknown): string | undefined {
   if (o.v !== RECORD_VERSION) return `unsupported record version ${String(o.v)}`;
   if (!isIdentifier(o.device)) return 'device must be an identifier';
   if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 1) return 'seq must be a positive integer';
-  if (typeof o.ts !== 'string' || !ISO_MS.test(o.ts) || Number.isNaN(Date.parse(o.ts))) {
+  if (typeof o.ts !== 'string' || !ISO_MS_PATTERN.test(o.ts) || Number.isNaN(Date.parse(o.ts))) {
     return 'ts must be UTC ISO-8601 with milliseconds';
   }
   if (!isIdentifier(o.sensor)) return 'sensor must be an identifier';

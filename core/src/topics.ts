@@ -1,5 +1,5 @@
 import { ColdtrailError, ErrorCode } from './errors.js';
-import { isIdentifier } from './reading.js';
+import { isIdentifier } from './patterns.js';
 
 /**
  * MQTT topics. Built only here so that the broker's ACL, the agent and the ingest agree byte for byte.

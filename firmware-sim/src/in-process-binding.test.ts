@@ -1,8 +1,8 @@
+import type { BindingInterface } from '@coldtrail/core';
 import { SerialPortStream } from '@serialport/stream';
 import { describe, expect, it } from 'vitest';
 import { createInProcessBinding } from './in-process-binding.js';
 import { openInProcessPair } from './serial-pair.js';
-import type { BindingInterface } from './serial-types.js';
 
 async function open(binding: BindingInterface, path: string): Promise<SerialPortStream> {
   const port = new SerialPortStream({ binding, path, baudRate: 9600, autoOpen: false });

@@ -6,7 +6,7 @@ import type {
   PortStatus,
   SetOptions,
   UpdateOptions,
-} from './serial-types.js';
+} from '@coldtrail/core';
 
 /**
  * A node-serialport binding whose ports are the two ends of an in-process null-modem cable: bytes written at

@@ -7,5 +7,4 @@ export * from './request-framer.js';
 export * from './scenario.js';
 export * from './scenario-values.js';
 export * from './serial-pair.js';
-export * from './serial-types.js';
 export * from './socat.js';

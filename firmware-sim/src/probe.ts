@@ -1,9 +1,9 @@
+import type { BindingInterface } from '@coldtrail/core';
 import { type Clock, ColdtrailError, ErrorCode, systemClock } from '@coldtrail/core';
 import { SerialPortStream } from '@serialport/stream';
 import { createProbeSlave, type ProbeEvent } from './probe-slave.js';
 import { osSerialBinding } from './pty-pair.js';
 import type { Scenario } from './scenario.js';
-import type { BindingInterface } from './serial-types.js';
 
 export interface ProbeConfig {
   /** The device end of the serial line (e.g. `SerialPair.devicePath`). */

@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BindingInterface } from '@coldtrail/core';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
 import type { SerialPair } from './serial-pair.js';
-import type { BindingInterface } from './serial-types.js';
 import { socatAvailable, socatMissingError } from './socat.js';
 
 export interface PtyPairOptions {

@@ -1,5 +1,5 @@
+import type { BindingInterface } from '@coldtrail/core';
 import { createInProcessBinding, type InProcessBinding } from './in-process-binding.js';
-import type { BindingInterface } from './serial-types.js';
 
 /**
  * Two connected serial ports: the simulated probe opens `devicePath`, the agent opens `hostPath`, both with

@@ -2,6 +2,7 @@ import {
   detectSingleEvent,
   type Excursion,
   ExcursionDirection,
+  excursionId as ledgerExcursionId,
   type ReadingRecord,
   type TimedValue,
   Unit,
@@ -44,7 +45,7 @@ export function detectShipmentExcursions(
 
 /** Deterministic id (ledger-types ExcursionEntry.id), so recording the same excursion twice is a no-op. */
 export function excursionId(sscc: string, e: Pick<Excursion, 'rule' | 'direction' | 'start'>): string {
-  return `${sscc}:${e.rule}:${e.direction}:${e.start}`;
+  return ledgerExcursionId(sscc, e.rule, e.direction, e.start);
 }
 
 /**

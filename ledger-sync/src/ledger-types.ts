@@ -5,11 +5,11 @@ import type {
   ProvenanceView,
   ShipmentClosing,
   ShipmentEntry,
-} from '@coldtrail/chaincode';
+} from '@coldtrail/core';
 
 /**
  * The ledger's view of the world, as the chaincode stores it and the typed client returns it. The entry
- * shapes are the chaincode's own (one definition; the chaincode stays deployable on its own). All timestamps
+ * shapes are core's ledger-entries.ts (one definition for the chaincode, this client and every reader). All timestamps
  * are ISO-8601 UTC strings: ledger times from the transaction timestamp, excursion start/end from the readings.
  */
 export type {
@@ -21,7 +21,7 @@ export type {
   ShipmentClosing,
   ShipmentEntry,
   ShipmentProfile,
-} from '@coldtrail/chaincode';
+} from '@coldtrail/core';
 
 /** Typed face of the chaincode; implemented over any LedgerPort. */
 export interface LedgerClient {

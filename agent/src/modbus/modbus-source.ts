@@ -1,3 +1,4 @@
+import type { BindingInterface } from '@coldtrail/core';
 import {
   buildReadInputRegistersRequest,
   ColdtrailError,
@@ -14,7 +15,6 @@ import {
 import type { SensorSource } from '../sensor-source.js';
 import { type ModbusAddress, parseModbusAddress } from './modbus-address.js';
 import { SerialLine } from './serial-line.js';
-import type { BindingInterface } from './serial-types.js';
 
 export interface ModbusSourceDeps {
   /** node-serialport binding; default: the native one for this OS, loaded on first use. */

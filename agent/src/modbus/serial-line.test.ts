@@ -1,9 +1,9 @@
+import type { BindingInterface } from '@coldtrail/core';
 import { MAX_RTU_FRAME } from '@coldtrail/core';
 import { openInProcessPair, type SerialPair } from '@coldtrail/firmware-sim';
 import { SerialPortStream } from '@serialport/stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SerialLine } from './serial-line.js';
-import type { BindingInterface } from './serial-types.js';
 
 const REQUEST = Buffer.from('ping');
 const REPLY = Buffer.from('pong');

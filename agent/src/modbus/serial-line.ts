@@ -1,6 +1,6 @@
+import type { BindingInterface } from '@coldtrail/core';
 import { MAX_RTU_FRAME } from '@coldtrail/core';
 import { SerialPortStream } from '@serialport/stream';
-import type { BindingInterface } from './serial-types.js';
 
 export interface SerialLineOptions {
   path: string;

@@ -1,5 +1,5 @@
+import type { AnchorEntry, AnchorHead, DeviceEntry } from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
-import type { AnchorEntry, AnchorHead, DeviceEntry } from './entries.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
 import { callerMsp, emit, keys, listJson, readJson, txTime, writeJson } from './state.js';
 import * as v from './validate.js';

@@ -1,3 +1,4 @@
+import { canonicalJson } from '@coldtrail/core';
 // Context must stay a value import: the decorator metadata (design:paramtypes) names the class, and the
 // contract SPI drops parameters of exactly that class. As a type-only import the metadata says Function.
 // biome-ignore lint/style/useImportType: needed at runtime by emitDecoratorMetadata
@@ -8,7 +9,6 @@ import { getDevice, registerDevice } from './devices.js';
 import { recordExcursion } from './excursions.js';
 import { queryProvenance } from './provenance.js';
 import { createShipment, getShipment, listShipments, openShipment } from './shipments.js';
-import { stableJson } from './state.js';
 
 // fabric-contract-api is CommonJS and assigns its decorators with Object.assign, which Node's ESM loader cannot
 // see as named exports; Contract and Context are plain assignments and can be imported by name.
@@ -30,72 +30,72 @@ export class ColdtrailContract extends Contract {
   @Transaction()
   @Returns('string')
   async RegisterDevice(ctx: Context, id: string, publicKey: string): Promise<string> {
-    return stableJson(await registerDevice(ctx, id, publicKey));
+    return canonicalJson(await registerDevice(ctx, id, publicKey));
   }
 
   @Transaction(false)
   @Returns('string')
   async GetDevice(ctx: Context, id: string): Promise<string> {
-    return stableJson((await getDevice(ctx, id)) ?? null);
+    return canonicalJson((await getDevice(ctx, id)) ?? null);
   }
 
   @Transaction()
   @Returns('string')
   async CreateShipment(ctx: Context, shipment: string): Promise<string> {
-    return stableJson(await createShipment(ctx, shipment));
+    return canonicalJson(await createShipment(ctx, shipment));
   }
 
   @Transaction()
   @Returns('string')
   async CompleteShipment(ctx: Context, sscc: string, toSeq: string, closing: string): Promise<string> {
-    return stableJson(await completeShipment(ctx, sscc, toSeq, closing));
+    return canonicalJson(await completeShipment(ctx, sscc, toSeq, closing));
   }
 
   @Transaction(false)
   @Returns('string')
   async GetShipment(ctx: Context, sscc: string): Promise<string> {
-    return stableJson((await getShipment(ctx, sscc)) ?? null);
+    return canonicalJson((await getShipment(ctx, sscc)) ?? null);
   }
 
   @Transaction(false)
   @Returns('string')
   async OpenShipment(ctx: Context, device: string): Promise<string> {
-    return stableJson((await openShipment(ctx, device)) ?? null);
+    return canonicalJson((await openShipment(ctx, device)) ?? null);
   }
 
   @Transaction(false)
   @Returns('string')
   async ListShipments(ctx: Context): Promise<string> {
-    return stableJson(await listShipments(ctx));
+    return canonicalJson(await listShipments(ctx));
   }
 
   @Transaction()
   @Returns('string')
   async AnchorReadings(ctx: Context, anchor: string): Promise<string> {
-    return stableJson(await anchorReadings(ctx, anchor));
+    return canonicalJson(await anchorReadings(ctx, anchor));
   }
 
   @Transaction(false)
   @Returns('string')
   async AnchoredUpTo(ctx: Context, device: string): Promise<string> {
-    return stableJson(await anchoredUpTo(ctx, device));
+    return canonicalJson(await anchoredUpTo(ctx, device));
   }
 
   @Transaction(false)
   @Returns('string')
   async GetAnchors(ctx: Context, device: string, fromSeq: string, toSeq: string): Promise<string> {
-    return stableJson(await getAnchors(ctx, device, fromSeq, toSeq));
+    return canonicalJson(await getAnchors(ctx, device, fromSeq, toSeq));
   }
 
   @Transaction()
   @Returns('string')
   async RecordExcursion(ctx: Context, excursion: string): Promise<string> {
-    return stableJson(await recordExcursion(ctx, excursion));
+    return canonicalJson(await recordExcursion(ctx, excursion));
   }
 
   @Transaction(false)
   @Returns('string')
   async QueryProvenance(ctx: Context, sscc: string): Promise<string> {
-    return stableJson((await queryProvenance(ctx, sscc)) ?? null);
+    return canonicalJson((await queryProvenance(ctx, sscc)) ?? null);
   }
 }

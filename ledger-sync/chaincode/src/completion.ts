@@ -1,5 +1,5 @@
+import type { AnchorHead, CustodyEvent, ShipmentClosing, ShipmentEntry } from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
-import type { AnchorHead, CustodyEvent, ShipmentClosing, ShipmentEntry } from './entries.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
 import { type ExcursionInput, listExcursions, parseExcursion, putExcursion } from './excursions.js';
 import { callerMsp, emit, keys, readJson, txTime, writeJson } from './state.js';

@@ -1,5 +1,5 @@
+import type { DeviceEntry } from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
-import type { DeviceEntry } from './entries.js';
 import { conflict } from './errors.js';
 import { callerMsp, emit, keys, readJson, txTime, writeJson } from './state.js';
 import { hex64, identifier } from './validate.js';

@@ -1,8 +1,7 @@
 /**
- * Contract errors. The chaincode must stay deployable on its own, so it cannot import @coldtrail/core; instead
- * every message starts with the same stable code words core's ErrorCode uses (`CONFLICT: ...`). Fabric hands a
- * client only the message string of a failed transaction, so the code travels inside it and the ledger adapters
- * turn it back into a typed error.
+ * Contract errors. Every message starts with the same stable code words core's ErrorCode uses
+ * (`CONFLICT: ...`): Fabric hands a client only the message string of a failed transaction, so the code
+ * travels inside it and the ledger adapters turn it back into a typed error.
  */
 export const ContractErrorCode = {
   InvalidInput: 'INVALID_INPUT',

@@ -1,7 +1,7 @@
+import { canonicalJson, type ExcursionEntry, excursionId, type ShipmentEntry } from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
-import type { ExcursionEntry, ShipmentEntry } from './entries.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
-import { callerMsp, emit, keys, listJson, readJson, stableJson, txTime, writeJson } from './state.js';
+import { callerMsp, emit, keys, listJson, readJson, txTime, writeJson } from './state.js';
 import * as v from './validate.js';
 
 const EXCURSION_FIELDS = [
@@ -17,11 +17,6 @@ const EXCURSION_FIELDS = [
 ] as const;
 
 export type ExcursionInput = Omit<ExcursionEntry, 'recordedAt' | 'txId'>;
-
-/** The deterministic id: the same excursion detected twice (a restart, a retry) gets the same id. */
-export function excursionId(sscc: string, rule: string, direction: string, startMillis: number): string {
-  return `${sscc}:${rule}:${direction}:${startMillis}`;
-}
 
 /** Parses and checks one excursion (a transaction argument, or an element of a completion's set). */
 export function parseExcursion(value: unknown, name: string): ExcursionInput {
@@ -79,7 +74,7 @@ export async function putExcursion(
   }
   if (existing) {
     const { recordedAt, txId, ...stored } = existing;
-    if (stableJson(stored) === stableJson(input)) return { entry: existing, written: false }; // a retry
+    if (canonicalJson(stored) === canonicalJson(input)) return { entry: existing, written: false }; // a retry
     if (shipment.status === 'completed' || !extends_(input, stored)) {
       conflict(
         `excursion ${input.id} is already recorded with other details (ending ${stored.end}, extreme ${stored.maxValue}); a running excursion may only grow`,

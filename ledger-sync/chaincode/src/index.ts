@@ -1,9 +1,21 @@
 import { ColdtrailContract } from './coldtrail-contract.js';
 
+export type {
+  AnchorEntry,
+  AnchorHead,
+  CustodyEvent,
+  DeviceEntry,
+  DeviceShipmentHead,
+  DeviceShipmentRef,
+  ExcursionEntry,
+  ProvenanceView,
+  ShipmentClosing,
+  ShipmentEntry,
+  ShipmentProfile,
+} from '@coldtrail/core';
+export { excursionId } from '@coldtrail/core';
 export { ColdtrailContract } from './coldtrail-contract.js';
-export type * from './entries.js';
 export { ContractError, ContractErrorCode } from './errors.js';
-export { excursionId } from './excursions.js';
 
 /** What fabric-chaincode-node's bootstrap looks for in the package's main module. */
 export const contracts = [ColdtrailContract];

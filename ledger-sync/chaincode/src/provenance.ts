@@ -1,7 +1,7 @@
+import type { DeviceEntry, ProvenanceView, ShipmentEntry } from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
 import { anchorsOverlapping } from './anchors.js';
 import { getDevice } from './devices.js';
-import type { DeviceEntry, ProvenanceView, ShipmentEntry } from './entries.js';
 import { notFound } from './errors.js';
 import { listExcursions } from './excursions.js';
 import { deviceShipment, getShipment, listCustody } from './shipments.js';

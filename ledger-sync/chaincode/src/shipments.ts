@@ -1,4 +1,3 @@
-import type { Context } from 'fabric-contract-api';
 import type {
   CustodyEvent,
   DeviceEntry,
@@ -6,9 +5,11 @@ import type {
   DeviceShipmentRef,
   ShipmentEntry,
   ShipmentProfile,
-} from './entries.js';
+} from '@coldtrail/core';
+import { canonicalJson } from '@coldtrail/core';
+import type { Context } from 'fabric-contract-api';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
-import { callerMsp, emit, keys, listJson, readJson, stableJson, txTime, writeJson } from './state.js';
+import { callerMsp, emit, keys, listJson, readJson, txTime, writeJson } from './state.js';
 import * as v from './validate.js';
 
 const SHIPMENT_FIELDS = ['sscc', 'device', 'origin', 'destination', 'product', 'profile', 'fromSeq'] as const;
@@ -52,7 +53,7 @@ export async function createShipment(ctx: Context, shipmentArg: string): Promise
   const existing = await readJson<ShipmentEntry>(ctx, key);
   if (existing) {
     const { custodian, toSeq, status, createdAt, completedAt, ordinal, ...given } = existing;
-    if (custodian === org && stableJson(given) === stableJson(fields)) return existing; // a retry
+    if (custodian === org && canonicalJson(given) === canonicalJson(fields)) return existing; // a retry
     conflict(`shipment ${sscc} already exists with other details; use a new SSCC`);
   }
   const owner = await readJson<DeviceEntry>(ctx, keys.device(ctx, device));

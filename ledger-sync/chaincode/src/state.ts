@@ -1,8 +1,9 @@
+import { canonicalJson } from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
 
 /**
- * World-state helpers that keep every transaction deterministic on every peer: values are JSON with sorted
- * keys (fabric-samples asset-transfer-basic does the same with sort-keys-recursive), the time is the
+ * World-state helpers that keep every transaction deterministic on every peer: values are RFC 8785 canonical
+ * JSON (core's one encoder, bundled into the chaincode package), the time is the
  * transaction's own timestamp from the stub (never the peer's clock), and composite keys carry zero-padded
  * numbers so their lexical order is numeric order.
  */
@@ -13,20 +14,6 @@ export function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
-    return out;
-  }
-  return value;
-}
-
-export function stableJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
 export async function readJson<T>(ctx: Context, key: string): Promise<T | undefined> {
   const bytes = await ctx.stub.getState(key);
   if (!bytes || bytes.length === 0) return undefined;
@@ -34,7 +21,7 @@ export async function readJson<T>(ctx: Context, key: string): Promise<T | undefi
 }
 
 export async function writeJson(ctx: Context, key: string, value: unknown): Promise<void> {
-  await ctx.stub.putState(key, Buffer.from(stableJson(value), 'utf8'));
+  await ctx.stub.putState(key, Buffer.from(canonicalJson(value), 'utf8'));
 }
 
 /** All values under a partial composite key, in key order. */
@@ -66,7 +53,7 @@ export function callerMsp(ctx: Context): string {
 
 /** The one chaincode event of a transaction (Fabric keeps only the last setEvent of a transaction). */
 export function emit(ctx: Context, name: string, payload: unknown): void {
-  ctx.stub.setEvent(name, Buffer.from(stableJson(payload), 'utf8'));
+  ctx.stub.setEvent(name, Buffer.from(canonicalJson(payload), 'utf8'));
 }
 
 export const keys = {

@@ -1,37 +1,31 @@
+import {
+  gs1CheckDigit,
+  HEX64_PATTERN,
+  IDENTIFIER_PATTERN,
+  IDENTIFIER_RULE,
+  isoMillis as isoMillisOf,
+} from '@coldtrail/core';
 import { invalid } from './errors.js';
 
 /**
  * Argument validation. Every transaction argument arrives as a string from an untrusted client, so each one is
  * parsed strictly here before it touches state: no coercion, no unknown fields, no silent defaults.
  */
-const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const HEX64 = /^[0-9a-f]{64}$/;
 const SEQ_TEXT = /^[1-9][0-9]{0,15}$/;
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Device and profile ids: the same rule as core's `isIdentifier` (safe in MQTT topics and ledger keys). */
 export function identifier(value: unknown, name: string): string {
-  if (typeof value !== 'string' || !ID.test(value)) {
-    invalid(`${name} must be an identifier (1-64 of A-Z a-z 0-9 . _ -, starting alphanumeric)`);
+  if (typeof value !== 'string' || !IDENTIFIER_PATTERN.test(value)) {
+    invalid(`${name} must be an identifier (${IDENTIFIER_RULE})`);
   }
   return value;
 }
 
 export function hex64(value: unknown, name: string): string {
-  if (typeof value !== 'string' || !HEX64.test(value)) {
+  if (typeof value !== 'string' || !HEX64_PATTERN.test(value)) {
     invalid(`${name} must be 64 lowercase hex characters`);
   }
   return value;
-}
-
-/** GS1 mod-10 check digit over the digits without the check digit (GS1 General Specifications §7.9.1). */
-function gs1CheckDigit(body: string): number {
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) {
-    const d = body.charCodeAt(body.length - 1 - i) - 48;
-    sum += d * (i % 2 === 0 ? 3 : 1);
-  }
-  return (10 - (sum % 10)) % 10;
 }
 
 /** SSCC (GS1 AI 00): 18 digits, the last one the GS1 check digit. */
@@ -95,8 +89,8 @@ export function text(value: unknown, name: string): string {
 
 /** UTC ISO-8601 with milliseconds, e.g. 2025-01-31T12:00:00.000Z; returns epoch milliseconds. */
 export function isoMillis(value: unknown, name: string): number {
-  const ms = typeof value === 'string' && ISO_MS.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(ms) || ms < 0 || new Date(ms).toISOString() !== value) {
+  const ms = isoMillisOf(value);
+  if (ms === undefined) {
     invalid(`${name} must be a UTC ISO-8601 time with milliseconds, e.g. 2025-01-31T12:00:00.000Z`);
   }
   return ms;

@@ -1,5 +1,5 @@
 import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
-import { ColdtrailError, canonicalJson, ErrorCode } from '@coldtrail/core';
+import { ColdtrailError, canonicalJson, ErrorCode, HEX64_PATTERN, ISO_MS_PATTERN } from '@coldtrail/core';
 import { z } from 'zod';
 import { publicKeyFromCertificate, signLowS, verifySignature } from './ecdsa.js';
 import type { LedgerTip } from './verify-report.js';
@@ -14,8 +14,8 @@ import type { LedgerTip } from './verify-report.js';
  */
 export const CHECKPOINT_TYPE = 'coldtrail.ledger-checkpoint' as const;
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-const iso = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+const hex64 = z.string().regex(HEX64_PATTERN);
+const iso = z.string().regex(ISO_MS_PATTERN);
 
 const checkpointSchema = z.strictObject({
   type: z.literal(CHECKPOINT_TYPE),

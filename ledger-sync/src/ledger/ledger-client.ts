@@ -1,8 +1,17 @@
-import { ColdtrailError, canonicalJson, ErrorCode } from '@coldtrail/core';
+import {
+  anchorEntrySchema,
+  anchoredUpToSchema,
+  ColdtrailError,
+  canonicalJson,
+  deviceEntrySchema,
+  ErrorCode,
+  excursionEntrySchema,
+  provenanceViewSchema,
+  shipmentEntrySchema,
+} from '@coldtrail/core';
 import type { z } from 'zod';
 import type { LedgerPort } from '../ledger-port.js';
 import type { AnchorEntry, ExcursionEntry, LedgerClient, ShipmentEntry } from '../ledger-types.js';
-import * as schema from './ledger-schemas.js';
 
 /**
  * The typed face of the coldtrail contract over any LedgerPort (embedded or Fabric). Composite inputs go as
@@ -49,17 +58,17 @@ export function createLedgerClient(port: LedgerPort): LedgerClient {
 
   return {
     async registerDevice(device) {
-      const entry = await submit('RegisterDevice', [device.id, device.publicKey], schema.deviceSchema);
+      const entry = await submit('RegisterDevice', [device.id, device.publicKey], deviceEntrySchema);
       expectEcho('RegisterDevice', entry.id === device.id && entry.publicKey === device.publicKey);
       return entry;
     },
     async getDevice(id) {
-      const entry = await evaluate('GetDevice', [id], schema.deviceSchema.nullable());
+      const entry = await evaluate('GetDevice', [id], deviceEntrySchema.nullable());
       if (entry) expectEcho('GetDevice', entry.id === id);
       return entry ?? undefined;
     },
     async createShipment(s) {
-      const entry: ShipmentEntry = await submit('CreateShipment', [canonicalJson(s)], schema.shipmentSchema);
+      const entry: ShipmentEntry = await submit('CreateShipment', [canonicalJson(s)], shipmentEntrySchema);
       const { custodian, toSeq, status, createdAt, completedAt, ordinal, ...given } = entry;
       expectEcho('CreateShipment', same(given, s));
       return entry;
@@ -68,7 +77,7 @@ export function createLedgerClient(port: LedgerPort): LedgerClient {
       const entry = await submit(
         'CompleteShipment',
         [sscc, String(toSeq), canonicalJson(closing)],
-        schema.shipmentSchema,
+        shipmentEntrySchema,
       );
       expectEcho(
         'CompleteShipment',
@@ -77,28 +86,28 @@ export function createLedgerClient(port: LedgerPort): LedgerClient {
       return entry;
     },
     async getShipment(sscc) {
-      const entry = await evaluate('GetShipment', [sscc], schema.shipmentSchema.nullable());
+      const entry = await evaluate('GetShipment', [sscc], shipmentEntrySchema.nullable());
       if (entry) expectEcho('GetShipment', entry.sscc === sscc);
       return entry ?? undefined;
     },
     async openShipment(device) {
-      const entry = await evaluate('OpenShipment', [device], schema.shipmentSchema.nullable());
+      const entry = await evaluate('OpenShipment', [device], shipmentEntrySchema.nullable());
       if (entry) expectEcho('OpenShipment', entry.device === device && entry.status === 'in-transit');
       return entry ?? undefined;
     },
-    listShipments: () => evaluate('ListShipments', [], schema.shipmentSchema.array()),
+    listShipments: () => evaluate('ListShipments', [], shipmentEntrySchema.array()),
     async anchorReadings(a) {
-      const entry: AnchorEntry = await submit('AnchorReadings', [canonicalJson(a)], schema.anchorSchema);
+      const entry: AnchorEntry = await submit('AnchorReadings', [canonicalJson(a)], anchorEntrySchema);
       const { anchoredAt, txId, ...given } = entry;
       expectEcho('AnchorReadings', same(given, a));
       return entry;
     },
-    anchoredUpTo: (device) => evaluate('AnchoredUpTo', [device], schema.anchoredUpToSchema),
+    anchoredUpTo: (device) => evaluate('AnchoredUpTo', [device], anchoredUpToSchema),
     async anchors(device, fromSeq, toSeq) {
       const list = await evaluate(
         'GetAnchors',
         [device, String(fromSeq), String(toSeq)],
-        schema.anchorSchema.array(),
+        anchorEntrySchema.array(),
       );
       expectEcho(
         'GetAnchors',
@@ -107,17 +116,13 @@ export function createLedgerClient(port: LedgerPort): LedgerClient {
       return list;
     },
     async recordExcursion(e) {
-      const entry: ExcursionEntry = await submit(
-        'RecordExcursion',
-        [canonicalJson(e)],
-        schema.excursionSchema,
-      );
+      const entry: ExcursionEntry = await submit('RecordExcursion', [canonicalJson(e)], excursionEntrySchema);
       const { recordedAt, txId, ...given } = entry;
       expectEcho('RecordExcursion', same(given, e));
       return entry;
     },
     async provenance(sscc) {
-      const view = await evaluate('QueryProvenance', [sscc], schema.provenanceSchema.nullable());
+      const view = await evaluate('QueryProvenance', [sscc], provenanceViewSchema.nullable());
       if (view)
         expectEcho('QueryProvenance', view.shipment.sscc === sscc && view.device.id === view.shipment.device);
       return view ?? undefined;

@@ -1,4 +1,4 @@
-import { ColdtrailError, ErrorCode } from '@coldtrail/core';
+import { ColdtrailError, ErrorCode, isHash } from '@coldtrail/core';
 import type Database from 'better-sqlite3';
 import { certificateFingerprint, type LedgerCheckpoint } from './checkpoint.js';
 import { publicKeyFromCertificate } from './ecdsa.js';
@@ -135,7 +135,7 @@ function parseExpectedTip(expect: ExpectedTip | undefined): ExpectedTip | undefi
       `expected tip number must be an integer >= 0 (got ${number})`,
     );
   }
-  if (hash !== undefined && !/^[0-9a-f]{64}$/i.test(hash)) {
+  if (hash !== undefined && !isHash(hash.toLowerCase())) {
     throw new ColdtrailError(ErrorCode.InvalidInput, 'expected tip hash must be 64 hex digits (a SHA-256)');
   }
   return {

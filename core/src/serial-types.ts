@@ -1,6 +1,7 @@
 /**
- * node-serialport's binding types. @serialport/bindings-interface 1.2.2 lists no `types` in its `exports` map,
- * so an ESM importer under NodeNext finds none; resolving it the way `require` does reaches its index.d.ts.
+ * node-serialport's binding types, for the agent's serial line and the firmware simulator alike.
+ * @serialport/bindings-interface 1.2.2 lists no `types` in its `exports` map, so an ESM importer under
+ * NodeNext finds none; resolving it the way `require` does reaches its index.d.ts.
  * (`import type ... with { 'resolution-mode': 'require' }` would do the same, but biome rejects attributes on
  * type-only imports.)
  */

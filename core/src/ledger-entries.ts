@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import { isSscc } from './gs1.js';
+import { HEX64_PATTERN, IDENTIFIER_PATTERN, ISO_MS_PATTERN } from './patterns.js';
+
+/**
+ * The ledger's entries, defined once for the chaincode (which stores and returns them as RFC 8785 JSON), the
+ * ledger client (which checks every answer against the schemas below: a Fabric peer may run another chaincode
+ * version or be hostile) and every reader of the ledger. Ledger times come from the transaction timestamp;
+ * excursion start/end come from the readings. Times are UTC ISO-8601 with milliseconds.
+ */
+export interface DeviceEntry {
+  id: string;
+  org: string;
+  publicKey: string;
+  registeredAt: string;
+}
+
+export interface ShipmentProfile {
+  id: string;
+  lowerC: number;
+  upperC: number;
+  delayMinutes: number;
+  samplePeriodSeconds: number;
+}
+
+export interface ShipmentEntry {
+  sscc: string;
+  device: string;
+  custodian: string;
+  origin: string;
+  destination: string;
+  product: string;
+  profile: ShipmentProfile;
+  fromSeq: number;
+  /** Last device seq of the shipment once completed; fromSeq - 1 for a shipment closed without readings. */
+  toSeq: number | null;
+  status: 'in-transit' | 'completed';
+  createdAt: string;
+  completedAt: string | null;
+  /**
+   * The shipment's place among the device's shipments (1, 2, ...): key of the device's shipment index, so the
+   * shipments before and after it are one read away. Absent on shipments created before the index existed.
+   */
+  ordinal?: number;
+}
+
+/** Per-device pointer to its newest shipment: a device carries at most one open shipment at a time. */
+export interface DeviceShipmentHead {
+  device: string;
+  /** Ordinal of the newest shipment (= how many the device carried). */
+  count: number;
+  sscc: string;
+}
+
+/** One entry of a device's shipment index, in creation order. */
+export interface DeviceShipmentRef {
+  device: string;
+  ordinal: number;
+  sscc: string;
+}
+
+export interface AnchorEntry {
+  device: string;
+  fromSeq: number;
+  toSeq: number;
+  root: string;
+  count: number;
+  anchoredAt: string;
+  txId: string;
+}
+
+/** Per-device anchoring watermark, so contiguity is checked with one read. */
+export interface AnchorHead {
+  device: string;
+  upTo: number;
+}
+
+export interface ExcursionEntry {
+  sscc: string;
+  id: string;
+  rule: 'single-event';
+  direction: 'above' | 'below';
+  limit: number;
+  start: string;
+  end: string;
+  durationMs: number;
+  maxValue: number;
+  recordedAt: string;
+  txId: string;
+}
+
+export interface CustodyEvent {
+  sscc: string;
+  action: 'created' | 'completed';
+  org: string;
+  at: string;
+  txId: string;
+  /** Why a shipment was closed by hand (e.g. its process died); null otherwise. Absent on older events. */
+  reason?: string | null;
+}
+
+/** What CompleteShipment takes besides the SSCC and toSeq: the shipment's excursion set, final. */
+export interface ShipmentClosing {
+  /** Every excursion of the shipment, as evaluated over its readings fromSeq..toSeq. */
+  excursions: Omit<ExcursionEntry, 'recordedAt' | 'txId'>[];
+  reason: string | null;
+}
+
+export interface ProvenanceView {
+  shipment: ShipmentEntry;
+  device: DeviceEntry;
+  custody: CustodyEvent[];
+  anchors: AnchorEntry[];
+  excursions: ExcursionEntry[];
+  /** The device's shipments just before and after this one (by ordinal); null when none or not indexed. */
+  previous: ShipmentEntry | null;
+  next: ShipmentEntry | null;
+}
+
+/** The deterministic excursion id: the same excursion detected twice (a restart, a retry) gets the same id. */
+export function excursionId(sscc: string, rule: string, direction: string, startMillis: number): string {
+  return `${sscc}:${rule}:${direction}:${startMillis}`;
+}
+
+const iso = z.string().regex(ISO_MS_PATTERN, 'an ISO-8601 UTC time');
+const id = z.string().regex(IDENTIFIER_PATTERN, 'an identifier');
+const hex64 = z.string().regex(HEX64_PATTERN, '64 hex characters');
+const seq = z.number().int().positive();
+const sscc = z.string().refine(isSscc, 'an SSCC');
+const txId = z.string().min(1);
+
+export const deviceEntrySchema = z.object({
+  id,
+  org: id,
+  publicKey: hex64,
+  registeredAt: iso,
+}) satisfies z.ZodType<DeviceEntry>;
+
+export const shipmentProfileSchema = z.object({
+  id,
+  lowerC: z.number(),
+  upperC: z.number(),
+  delayMinutes: z.number().nonnegative(),
+  samplePeriodSeconds: z.number().positive(),
+}) satisfies z.ZodType<ShipmentProfile>;
+
+export const shipmentEntrySchema = z.object({
+  sscc,
+  device: id,
+  custodian: id,
+  origin: z.string(),
+  destination: z.string(),
+  product: z.string(),
+  profile: shipmentProfileSchema,
+  fromSeq: seq,
+  // fromSeq - 1 (so 0 for a device's first shipment) when closed without readings.
+  toSeq: z.number().int().nonnegative().nullable(),
+  status: z.enum(['in-transit', 'completed']),
+  createdAt: iso,
+  completedAt: iso.nullable(),
+  ordinal: seq.optional(),
+}) satisfies z.ZodType<ShipmentEntry>;
+
+export const anchorEntrySchema = z.object({
+  device: id,
+  fromSeq: seq,
+  toSeq: seq,
+  root: hex64,
+  count: seq,
+  anchoredAt: iso,
+  txId,
+}) satisfies z.ZodType<AnchorEntry>;
+
+export const excursionEntrySchema = z.object({
+  sscc,
+  id: z.string().min(1),
+  rule: z.literal('single-event'),
+  direction: z.enum(['above', 'below']),
+  limit: z.number(),
+  start: iso,
+  end: iso,
+  durationMs: z.number().int().nonnegative(),
+  maxValue: z.number(),
+  recordedAt: iso,
+  txId,
+}) satisfies z.ZodType<ExcursionEntry>;
+
+export const custodyEventSchema = z.object({
+  sscc,
+  action: z.enum(['created', 'completed']),
+  org: id,
+  at: iso,
+  txId,
+  reason: z.string().nullable().optional(),
+}) satisfies z.ZodType<CustodyEvent>;
+
+export const provenanceViewSchema = z.object({
+  shipment: shipmentEntrySchema,
+  device: deviceEntrySchema,
+  custody: z.array(custodyEventSchema),
+  anchors: z.array(anchorEntrySchema),
+  excursions: z.array(excursionEntrySchema),
+  previous: shipmentEntrySchema.nullable(),
+  next: shipmentEntrySchema.nullable(),
+}) satisfies z.ZodType<ProvenanceView>;
+
+export const anchoredUpToSchema = z.number().int().nonnegative();

@@ -3,6 +3,7 @@ import { GENESIS_HASH, hashRecord, isColdtrailError } from '@coldtrail/core';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordStream, tempDir } from './fixtures.test-kit.js';
+import { readingStoreContract } from './reading-store.contract.js';
 import type { StoredBatch, StoredRecord } from './reading-store.js';
 import { SqliteReadingStore } from './sqlite-reading-store.js';
 
@@ -22,6 +23,21 @@ function header(rs: StoredRecord[], receivedAt = '2026-01-05T07:00:00.000Z'): St
     receivedAt,
   };
 }
+
+readingStoreContract(
+  'SqliteReadingStore file',
+  async () => {
+    const tmp = tempDir();
+    const path = join(tmp.path, 'readings.db');
+    return {
+      store: SqliteReadingStore.open(path),
+      reopen: async () => SqliteReadingStore.open(path),
+      openReadonly: async () => SqliteReadingStore.openReadonly(path),
+      cleanup: async () => tmp.cleanup(),
+    };
+  },
+  { readonly: true },
+);
 
 describe('SqliteReadingStore', () => {
   let dir: ReturnType<typeof tempDir>;

@@ -1,8 +1,6 @@
 import {
   batchHeader,
-  bytesToHex,
   ColdtrailError,
-  canonicalBytes,
   ErrorCode,
   FaultCode,
   GENESIS_HASH,
@@ -11,6 +9,7 @@ import {
   type RefusalNotice,
   type Sample,
   type Signer,
+  signBatchHeader,
 } from '@coldtrail/core';
 import Database from 'better-sqlite3';
 import { AGENT_SENSOR } from './agent-sensor.js';
@@ -173,8 +172,10 @@ export class Outbox {
       throw new ColdtrailError(ErrorCode.Corrupted, `outbox ${this.path} lost records ${fromSeq}-${toSeq}`);
     }
     const prev = (JSON.parse(first) as ReadingRecord).prev;
-    const header = batchHeader({ device: this.device, fromSeq, toSeq, prev, head: last });
-    const sig = bytesToHex(await signer(canonicalBytes(header)));
+    const sig = await signBatchHeader(
+      batchHeader({ device: this.device, fromSeq, toSeq, prev, head: last }),
+      signer,
+    );
     this.#open();
     const batch: OutboxBatch = {
       fromSeq,

@@ -54,6 +54,30 @@ export function batchHeader(
   };
 }
 
+/** The device's signature (hex) over a batch header: Ed25519 over its RFC 8785 bytes. */
+export async function signBatchHeader(header: BatchHeader, signer: Signer): Promise<string> {
+  return bytesToHex(await signer(canonicalBytes(header)));
+}
+
+/**
+ * Whether `sig` is the device's signature over `header`. A malformed signature or key is simply not a valid
+ * signature (false), never an exception: the caller reports which batch failed.
+ */
+export function batchSignatureValid(
+  header: BatchHeader,
+  sig: string,
+  publicKeyHex: string,
+  verify: Verifier = verifyEd25519,
+): boolean {
+  try {
+    return (
+      isSignatureHex(sig) && verify(parsePublicKey(publicKeyHex), canonicalBytes(header), hexToBytes(sig))
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** Builds and signs a batch from already-chained records (non-empty, consecutive). */
 export async function signBatch(
   records: readonly ReadingRecord[],
@@ -70,14 +94,13 @@ export async function signBatch(
     head,
     prev: first.prev,
   });
-  const sig = await signer(canonicalBytes(header));
   return {
     device: first.device,
     fromSeq: first.seq,
     toSeq: last.seq,
     records: [...records],
     head,
-    sig: bytesToHex(sig),
+    sig: await signBatchHeader(header, signer),
   };
 }
 
@@ -157,12 +180,7 @@ export function verifyBatch(
     );
   }
   const header = batchHeader({ ...batch, prev: first.prev });
-  const ok = (options.verify ?? verifyEd25519)(
-    parsePublicKey(publicKeyHex),
-    canonicalBytes(header),
-    hexToBytes(batch.sig),
-  );
-  if (!ok) {
+  if (!batchSignatureValid(header, batch.sig, publicKeyHex, options.verify)) {
     throw new ColdtrailError(
       ErrorCode.BadSignature,
       `signature of batch ${batch.device}#${batch.fromSeq}-${batch.toSeq} does not verify with the registered key`,

@@ -1,11 +1,4 @@
-import {
-  batchHeader,
-  canonicalBytes,
-  hexToBytes,
-  isSignatureHex,
-  parsePublicKey,
-  verifyEd25519,
-} from '@coldtrail/core';
+import { batchHeader, batchSignatureValid, parsePublicKey } from '@coldtrail/core';
 import type { StoredBatch, StoredRecord } from './reading-store.js';
 import { checkResult, rehash, type VerificationCheck } from './verification.js';
 
@@ -21,17 +14,12 @@ export function verifySignatures(
   batches: readonly StoredBatch[],
 ): VerificationCheck {
   const problems: string[] = [];
-  const key = parsePublicKey(publicKey);
+  parsePublicKey(publicKey); // a malformed key on the ledger: the check cannot run (the caller's guard says so)
   for (const b of batches) {
     const name = `batch ${device}#${b.fromSeq}-${b.toSeq}`;
     const header = batchHeader({ device, fromSeq: b.fromSeq, toSeq: b.toSeq, prev: b.prev, head: b.head });
-    let ok = false;
-    try {
-      ok = isSignatureHex(b.sig) && verifyEd25519(key, canonicalBytes(header), hexToBytes(b.sig));
-    } catch {
-      ok = false;
-    }
-    if (!ok) problems.push(`${name}: signature does not verify with the device key on the ledger`);
+    if (!batchSignatureValid(header, b.sig, publicKey))
+      problems.push(`${name}: signature does not verify with the device key on the ledger`);
   }
   return checkResult('signatures', problems, `${batches.length} batch headers verify with ${device}'s key`);
 }

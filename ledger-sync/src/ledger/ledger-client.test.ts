@@ -1,12 +1,32 @@
-import { ColdtrailError, ErrorCode, isColdtrailError, makeSscc } from '@coldtrail/core';
-import { describe, expect, it } from 'vitest';
+import { ErrorCode, isColdtrailError, makeSscc } from '@coldtrail/core';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { tempDir } from '../fixtures.test-kit.js';
+import { ledgerPortContract } from '../ledger-port.contract.js';
 import type { LedgerPort } from '../ledger-port.js';
 import { chaincodeError } from './chaincode-error.js';
+import { openEmbeddedLedger } from './embedded-ledger.js';
 import { createLedgerClient } from './ledger-client.js';
+import { openLedgerReader } from './ledger-reader.js';
 
-// A port that answers whatever the test says: the client must treat ledger answers as hostile.
+/**
+ * The real embedded ledger's port behind a tampering middlebox (a compromised gateway): every call goes to the
+ * ledger, and when the test scripts an `answer`, that replaces whatever the ledger said — the client must treat
+ * ledger answers as hostile. Unscripted, it passes the LedgerPort contract (below), so it is no fake.
+ */
+let ledger: Awaited<ReturnType<typeof openEmbeddedLedger>>;
+let dir: ReturnType<typeof tempDir>;
+beforeEach(async () => {
+  dir = tempDir();
+  ledger = await openEmbeddedLedger({ path: dir.path });
+});
+afterEach(async () => {
+  await ledger.close();
+  dir.cleanup();
+});
+
 function fakePort(
-  answer: (fn: string, args: readonly string[]) => unknown,
+  answer?: (fn: string, args: readonly string[]) => unknown,
+  real: LedgerPort = ledger.port('ColdtrailOrgMSP'),
 ): LedgerPort & { calls: string[][] } {
   const calls: string[][] = [];
   const bytes = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
@@ -14,15 +34,39 @@ function fakePort(
     calls,
     async submit(fn, args) {
       calls.push([fn, ...args]);
-      return { txId: 'tx', blockNumber: 1, result: bytes(answer(fn, args)) };
+      const said = await real.submit(fn, args).catch((err: unknown) => {
+        if (!answer) throw err;
+        return { txId: 'tx', blockNumber: 1, result: new Uint8Array() };
+      });
+      return answer ? { ...said, result: bytes(answer(fn, args)) } : said;
     },
     async evaluate(fn, args) {
       calls.push([fn, ...args]);
-      return bytes(answer(fn, args));
+      const said = await real.evaluate(fn, args).catch((err: unknown) => {
+        if (!answer) throw err;
+        return new Uint8Array();
+      });
+      return answer ? bytes(answer(fn, args)) : said;
     },
-    async close() {},
+    close: () => real.close(),
   };
 }
+
+ledgerPortContract(
+  "the client tests' tampering port, unscripted",
+  async () => {
+    const d = tempDir();
+    const l = await openEmbeddedLedger({ path: d.path });
+    return {
+      writer: (org) => l.port(org),
+      async close() {
+        await l.close();
+        d.cleanup();
+      },
+    };
+  },
+  { port: async (l, org) => fakePort(undefined, l.writer(org)) },
+);
 
 const KEY = 'ab'.repeat(32);
 const device = {
@@ -81,13 +125,11 @@ describe('createLedgerClient', () => {
   });
 
   it('lets port errors through unchanged', async () => {
-    const failing: LedgerPort = {
-      submit: async () => {
-        throw new ColdtrailError(ErrorCode.Forbidden, 'no');
-      },
-      evaluate: async () => new Uint8Array(),
-      close: async () => {},
-    };
+    // The real read-only port: it refuses every submit as FORBIDDEN.
+    await ledger.port('ColdtrailOrgMSP').submit('RegisterDevice', ['probe-1', KEY]);
+    const reader = await openLedgerReader(dir.path);
+    const failing: LedgerPort = reader.port;
+    onTestFinished(() => reader.close());
     await expect(
       createLedgerClient(failing).completeShipment(SSCC, 3, { excursions: [], reason: null }),
     ).rejects.toMatchObject({

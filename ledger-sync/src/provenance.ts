@@ -9,7 +9,7 @@ import type {
   ShipmentEntry,
 } from './ledger-types.js';
 import type { ReadingStore, StoredRecord } from './reading-store.js';
-import type { LedgerVerifier, Verification, VerificationCheck } from './verification.js';
+import { type LedgerVerifier, rehash, type Verification, type VerificationCheck } from './verification.js';
 import { verifyAnchors } from './verify-anchors.js';
 import { verifyCustody } from './verify-custody.js';
 import { compareExcursions, type ExcursionSummary } from './verify-excursions.js';
@@ -59,7 +59,7 @@ export interface ReadingSummary {
 
 export interface ProvenanceDeps {
   ledger: Pick<LedgerClient, 'provenance'>;
-  store: Pick<ReadingStore, 'batches' | 'records'>;
+  store: Pick<ReadingStore, 'batches' | 'records' | 'head'>;
   /** The ledger's own block-chain check; without one the `ledger` and `tip` checks are reported as skipped. */
   verifyLedger?: LedgerVerifier;
 }
@@ -89,11 +89,18 @@ export async function provenance(
   const range = { fromSeq: shipment.fromSeq, toSeq: await rangeEnd(deps.store, view), complete };
   const some = range.toSeq >= range.fromSeq;
   const batches = some ? await deps.store.batches(id, range.fromSeq, range.toSeq) : [];
-  const lo = Math.min(range.fromSeq, ...batches.map((b) => b.fromSeq));
-  const hi = Math.max(range.toSeq, ...batches.map((b) => b.toSeq));
-  const records = some ? await deps.store.records(id, lo, hi) : [];
-  const inRange = records.filter((r) => r.record.seq >= range.fromSeq && r.record.seq <= range.toSeq);
   const anchors = view.anchors.filter((a) => a.toSeq >= range.fromSeq && a.fromSeq <= range.toSeq);
+  // One read of every record the answer needs (the range, and the parts of batches and anchors that reach
+  // beyond it), and one hash of each: the hash-chain and anchor checks share them.
+  let lo = range.fromSeq;
+  let hi = range.toSeq;
+  for (const r of [...batches, ...anchors]) {
+    lo = Math.min(lo, r.fromSeq);
+    hi = Math.max(hi, r.toSeq);
+  }
+  const records = some ? await deps.store.records(id, lo, hi) : [];
+  const hashes = new Map(records.map((r) => [r.record.seq, rehash(r.record)]));
+  const inRange = records.filter((r) => r.record.seq >= range.fromSeq && r.record.seq <= range.toSeq);
   const derived = evaluateShipment(
     shipment,
     inRange.map((r) => r.record),
@@ -104,8 +111,8 @@ export async function provenance(
 
   const checks: VerificationCheck[] = [
     guard('signatures', () => verifySignatures(id, device.publicKey, batches)),
-    verifyHashChain(id, range, batches, records),
-    await verifyAnchors(deps.store, id, range, anchors, complete),
+    verifyHashChain(id, range, batches, records, hashes),
+    await verifyAnchors(deps.store, id, range, anchors, complete, { records, hashes }),
     rangeResult.check,
     verifyCustody(shipment, device, view.custody),
     compared.check,
@@ -136,14 +143,13 @@ export async function provenance(
  * The last seq of the shipment: its toSeq once completed. In transit, the newest reading stored or anchored
  * (readings deleted from the store then show up as missing), but never into the device's next shipment.
  */
-async function rangeEnd(store: Pick<ReadingStore, 'records'>, view: ProvenanceView): Promise<number> {
+async function rangeEnd(store: Pick<ReadingStore, 'head'>, view: ProvenanceView): Promise<number> {
   const { shipment, next } = view;
   if (shipment.status === 'completed' && shipment.toSeq !== null) return shipment.toSeq;
   const upper = next ? next.fromSeq - 1 : Number.MAX_SAFE_INTEGER;
   const anchored = Math.max(0, ...view.anchors.map((a) => a.toSeq));
-  const stored =
-    upper >= shipment.fromSeq ? await store.records(shipment.device, shipment.fromSeq, upper) : [];
-  return Math.min(upper, Math.max(shipment.fromSeq - 1, stored.at(-1)?.record.seq ?? 0, anchored));
+  const stored = (await store.head(shipment.device)).seq;
+  return Math.min(upper, Math.max(shipment.fromSeq - 1, stored, anchored));
 }
 
 function limitsOf(

@@ -23,7 +23,8 @@ export interface QueryConfig {
 
 /**
  * ledger-sync's read-only face, for every command that only reads (provenance, shipment lists, ledger
- * verification, checkpoints). It opens the embedded ledger and the reading store read-only and creates
+ * verification, checkpoints). A provenance answer reads one snapshot of the ledger and one of the reading
+ * store, and verifies the ledger's block chain and the state it used without replaying the ledger. It opens the embedded ledger and the reading store read-only and creates
  * nothing: the data directory is byte-for-byte the same afterwards (sqlite-files.ts). It takes no lock, so it
  * may run beside the process that writes the directory. The reading store is opened on first use.
  */
@@ -55,8 +56,24 @@ export async function openQuery(config: QueryConfig): Promise<LedgerSyncQuery> {
     return store;
   };
   return {
-    provenance: (sscc, options) =>
-      provenance({ ledger, store: readings(), verifyLedger: (o) => reader.verify(o) }, sscc, options),
+    provenance(sscc, options) {
+      const store = readings();
+      // One snapshot of each database for the whole answer, and the ledger verified as far as the answer
+      // rests on it (verify-evidence.ts); the full replay is verifyLedger's.
+      return reader.snapshot((session) =>
+        store.readSnapshot(() =>
+          provenance(
+            {
+              ledger: createLedgerClient(session.port),
+              store,
+              verifyLedger: (o) => session.verifyEvidence(o),
+            },
+            sscc,
+            options,
+          ),
+        ),
+      );
+    },
     async listShipments() {
       live();
       return ledger.listShipments();

@@ -77,6 +77,7 @@ const BATCH_COLUMNS =
  */
 export class SqliteReadingStore implements ReadingStore {
   readonly #db: Database.Database;
+  #snapshots: Promise<void> = Promise.resolve();
   readonly #readonly: boolean;
   readonly #sql;
   #closed = false;
@@ -187,6 +188,30 @@ export class SqliteReadingStore implements ReadingStore {
       db.close();
       throw err;
     }
+  }
+
+  /**
+   * Runs `fn` with every read of this (read-only) store inside one read transaction: what it reads is one
+   * consistent state of the store, however much the ingest writes meanwhile (WAL keeps the snapshot).
+   * Calls are serialised, so two answers never share or cut short each other's snapshot.
+   */
+  async readSnapshot<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.#readonly) {
+      throw new ColdtrailError(ErrorCode.Forbidden, 'a read snapshot is only for a store opened read-only');
+    }
+    const run = this.#snapshots.then(async () => {
+      this.#db.exec('BEGIN');
+      try {
+        return await fn();
+      } finally {
+        this.#db.exec('COMMIT');
+      }
+    });
+    this.#snapshots = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   async head(device: string): Promise<DeviceHead> {

@@ -26,9 +26,12 @@ export interface Verification {
  * The ledger's own integrity check; only ledgers that hold their blocks locally can offer one. Problems of
  * check `tip` concern the expected tip (options), the others the ledger's own chain.
  */
-export type LedgerVerifier = (
-  options?: LedgerVerifyOptions,
-) => Promise<Pick<LedgerVerifyReport, 'ok' | 'problems' | 'tip'>>;
+export type LedgerVerifier = (options?: LedgerVerifyOptions) => Promise<
+  Pick<LedgerVerifyReport, 'ok' | 'problems' | 'tip'> & {
+    /** Set when only the state the answer used was checked (verify-evidence.ts), not the whole ledger replayed. */
+    stateValues?: number;
+  }
+>;
 
 export const MAX_PROBLEMS = 50;
 

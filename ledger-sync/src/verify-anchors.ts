@@ -1,6 +1,6 @@
 import { isHash, merkleRoot } from '@coldtrail/core';
 import type { AnchorEntry } from './ledger-types.js';
-import type { ReadingStore } from './reading-store.js';
+import type { ReadingStore, StoredRecord } from './reading-store.js';
 import { checkResult, rehash, type VerificationCheck } from './verification.js';
 import type { SeqRange } from './verify-readings.js';
 
@@ -15,7 +15,20 @@ export async function verifyAnchors(
   range: SeqRange,
   anchors: readonly AnchorEntry[],
   requireFullCoverage: boolean,
+  /** Records already read (and their recomputed hashes, by seq): anchors they cover are not read again. */
+  known?: { records: readonly StoredRecord[]; hashes: ReadonlyMap<number, string> },
 ): Promise<VerificationCheck> {
+  const bySeq = new Map(known?.records.map((r) => [r.record.seq, r]));
+  const recordsOf = async (from: number, to: number): Promise<StoredRecord[]> => {
+    const out: StoredRecord[] = [];
+    for (let s = from; s <= to; s++) {
+      const r = bySeq.get(s);
+      if (!r) return store.records(device, from, to);
+      out.push(r);
+    }
+    return out;
+  };
+  const hashOf = (r: StoredRecord) => known?.hashes.get(r.record.seq) ?? rehash(r.record);
   const problems: string[] = [];
   const sorted = [...anchors]
     .filter((a) => a.device === device && a.toSeq >= range.fromSeq && a.fromSeq <= range.toSeq)
@@ -32,12 +45,12 @@ export async function verifyAnchors(
       problems.push(`${name}: malformed anchor on the ledger (range, count or root)`);
       continue;
     }
-    const records = await store.records(device, a.fromSeq, a.toSeq);
+    const records = await recordsOf(a.fromSeq, a.toSeq);
     if (records.length !== size || records.some((r, i) => r.record.seq !== a.fromSeq + i)) {
       problems.push(`${name}: the reading store lacks some of its ${size} readings`);
       continue;
     }
-    if (merkleRoot(records.map((r) => rehash(r.record))) !== a.root) {
+    if (merkleRoot(records.map(hashOf)) !== a.root) {
       problems.push(
         `${name}: on-ledger root ${a.root.slice(0, 12)}… is not the Merkle root of the stored readings`,
       );

@@ -44,7 +44,11 @@ export async function ledgerChecks(
   const chain = report.problems.filter((p) => p.check !== 'tip').map(text);
   const tip = report.problems.filter((p) => p.check === 'tip').map(text);
   const at = report.tip ? `block ${report.tip.number} (${report.tip.hash.slice(0, 12)}…)` : 'no block';
-  const checks = [checkResult('ledger', chain, `block chain intact up to ${at}`)];
+  const used =
+    report.stateValues === undefined
+      ? ''
+      : `; the ${report.stateValues} state values this answer uses are what its transactions wrote`;
+  const checks = [checkResult('ledger', chain, `block chain intact up to ${at}${used}`)];
   const attested = expect?.checkpoint
     ? `the ledger reaches the tip of the checkpoint exported ${expect.checkpoint.exportedAt} (block ${expect.checkpoint.tip.number})`
     : expect?.expectTip

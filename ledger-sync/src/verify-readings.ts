@@ -33,13 +33,15 @@ export function verifyHashChain(
   range: SeqRange,
   batches: readonly StoredBatch[],
   records: readonly StoredRecord[],
+  /** Hashes of `records` already recomputed from their fields (by seq), so each is hashed once per answer. */
+  rehashed?: ReadonlyMap<number, string>,
 ): VerificationCheck {
   const problems: string[] = [];
   const bySeq = new Map<number, StoredRecord>();
   const hashOf = new Map<number, string>();
   for (const r of records) {
     const seq = r.record.seq;
-    const h = rehash(r.record);
+    const h = rehashed?.get(seq) ?? rehash(r.record);
     bySeq.set(seq, r);
     hashOf.set(seq, h);
     if (r.record.device !== device)

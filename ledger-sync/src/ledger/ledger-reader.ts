@@ -9,7 +9,9 @@ import {
   resolveLedgerPaths,
 } from './ledger-db.js';
 import { simulateTransaction } from './simulate-transaction.js';
+import { emptyEvidence, recordingReader, type StateEvidence } from './state-evidence.js';
 import { dbStateReader } from './state-reader.js';
+import { verifyEvidence } from './verify-evidence.js';
 import { verifyLedgerDb } from './verify-ledger.js';
 import type { LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js';
 
@@ -22,9 +24,21 @@ import type { LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js
 export interface LedgerReader {
   readonly paths: LedgerPaths;
   readonly port: LedgerPort;
+  /** The full replay (`ledger verify`): every block, transaction, MVCC code, the whole state and history. */
   verify(options?: LedgerVerifyOptions): Promise<LedgerVerifyReport>;
+  /**
+   * Runs `fn` inside one read transaction of the ledger: every query through `session.port` reads the same
+   * snapshot, and `session.verifyEvidence` checks the block chain and exactly the state those queries used
+   * (verify-evidence.ts) in that snapshot, without replaying the ledger. Sessions are serialised.
+   */
+  snapshot<T>(fn: (session: LedgerSession) => Promise<T>): Promise<T>;
   /** Idempotent. */
   close(): Promise<void>;
+}
+
+export interface LedgerSession {
+  port: LedgerPort;
+  verifyEvidence(options?: LedgerVerifyOptions): Promise<LedgerVerifyReport & { stateValues: number }>;
 }
 
 const QUERY_MSP = 'ColdtrailQueryMSP';
@@ -37,9 +51,11 @@ export async function openLedgerReader(path: string): Promise<LedgerReader> {
       contractRuntime(),
       createIdentity(`CN=query@${QUERY_MSP}, O=${QUERY_MSP}, OU=client`),
     ]);
+    let evidence: StateEvidence | undefined;
     const sim = {
       runtime,
-      reader: dbStateReader(prepareReadStatements(db)),
+      // Outside a snapshot nothing is verified against what was read, so it is noted nowhere.
+      reader: recordingReader(dbStateReader(prepareReadStatements(db)), () => evidence ?? emptyEvidence()),
       now: () => Date.now(),
       channel: 'coldtrail',
       peerMspId: 'EmbeddedNodeMSP',
@@ -48,24 +64,50 @@ export async function openLedgerReader(path: string): Promise<LedgerReader> {
     const open = () => {
       if (closed) throw new ColdtrailError(ErrorCode.Unavailable, 'the ledger reader is closed');
     };
+    let sessions: Promise<void> = Promise.resolve();
+    const port: LedgerPort = {
+      async submit(fn) {
+        throw new ColdtrailError(
+          ErrorCode.Forbidden,
+          `${fn} changes the ledger, and this ledger is open for reading only`,
+        );
+      },
+      async evaluate(fn, args) {
+        open();
+        return (await simulateTransaction(sim, QUERY_MSP, identity, fn, args)).result;
+      },
+      async close() {},
+    };
     return {
       paths,
-      port: {
-        async submit(fn) {
-          throw new ColdtrailError(
-            ErrorCode.Forbidden,
-            `${fn} changes the ledger, and this ledger is open for reading only`,
-          );
-        },
-        async evaluate(fn, args) {
-          open();
-          return (await simulateTransaction(sim, QUERY_MSP, identity, fn, args)).result;
-        },
-        async close() {},
-      },
+      port,
       async verify(options) {
         open();
         return verifyLedgerDb(db, await readNodeCertificate(paths.keysDir), options);
+      },
+      snapshot(fn) {
+        open();
+        const run = sessions.then(async () => {
+          open();
+          const mine = emptyEvidence();
+          db.exec('BEGIN');
+          evidence = mine;
+          try {
+            return await fn({
+              port,
+              verifyEvidence: async (options) =>
+                verifyEvidence(db, await readNodeCertificate(paths.keysDir), mine, options),
+            });
+          } finally {
+            evidence = undefined;
+            db.exec('COMMIT');
+          }
+        });
+        sessions = run.then(
+          () => undefined,
+          () => undefined,
+        );
+        return run;
       },
       async close() {
         if (closed) return;

@@ -126,7 +126,7 @@ export function verifyLedgerDb(
 
 type ExpectedTip = NonNullable<LedgerVerifyOptions['expectTip']>;
 
-function parseExpectedTip(expect: ExpectedTip | undefined): ExpectedTip | undefined {
+export function parseExpectedTip(expect: ExpectedTip | undefined): ExpectedTip | undefined {
   if (!expect) return undefined;
   const { number, hash } = expect;
   if (number !== undefined && (!Number.isSafeInteger(number) || number < 0)) {
@@ -145,7 +145,7 @@ function parseExpectedTip(expect: ExpectedTip | undefined): ExpectedTip | undefi
 }
 
 /** The ledger must still reach the expected tip, and hold the expected block there (it may have grown since). */
-function checkTip(
+export function checkTip(
   blocks: readonly BlockRow[],
   tip: LedgerTip | null,
   expect: ExpectedTip,
@@ -183,7 +183,7 @@ function checkTip(
 }
 
 /** A checkpoint binds its tip to the node that signed it: a ledger with another node is another ledger. */
-function checkNode(
+export function checkNode(
   checkpoint: LedgerCheckpoint,
   nodeCertificate: string | undefined,
   sink: ProblemSink,

@@ -2,19 +2,16 @@ import {
   type AckMessage,
   type Batch,
   batchHeader,
+  batchSignatureValid,
   type Clock,
   ColdtrailError,
-  canonicalBytes,
   ErrorCode,
   hashRecord,
-  hexToBytes,
   isColdtrailError,
   MAX_ACK_REFUSALS,
   parseBatch,
-  parsePublicKey,
   systemClock,
   verifyBatch,
-  verifyEd25519,
 } from '@coldtrail/core';
 import type { DeviceDirectory, IngestOutcome, IngestPort } from './ingest-port.js';
 import { type Log, stderrLog } from './log.js';
@@ -248,13 +245,8 @@ function signedRange(
 ): { fromSeq: number; toSeq: number } | null {
   const first = batch.records[0];
   if (!first || batch.fromSeq < 1 || batch.fromSeq > headSeq + 1) return null;
-  try {
-    const header = batchHeader({ ...batch, prev: first.prev });
-    const ok = verifyEd25519(parsePublicKey(publicKey), canonicalBytes(header), hexToBytes(batch.sig));
-    return ok ? { fromSeq: batch.fromSeq, toSeq: batch.toSeq } : null;
-  } catch {
-    return null;
-  }
+  const ok = batchSignatureValid(batchHeader({ ...batch, prev: first.prev }), batch.sig, publicKey);
+  return ok ? { fromSeq: batch.fromSeq, toSeq: batch.toSeq } : null;
 }
 
 function unsigned(batch: Batch): ColdtrailError {

@@ -9,7 +9,7 @@ import { isHash } from './patterns.js';
  * Leaves are the 32-byte record hashes (hex in the API); the root of an empty tree is SHA-256("").
  */
 function leafHash(h: Uint8Array): Uint8Array {
-  const b = new Uint8Array(33);
+  const b = new Uint8Array(h.length + 1);
   b[0] = 0;
   b.set(h, 1);
   return sha256(b);
@@ -40,6 +40,21 @@ function toLeaves(recordHashes: readonly string[]): Uint8Array[] {
   return recordHashes.map((h) => leafHash(hexToBytes(h)));
 }
 
+/**
+ * RFC 6962 §2.1 Merkle Tree Hash over arbitrary leaf data (coldtrail's leaves are 32-byte record hashes;
+ * this general form is what the RFC's test vectors, core/vectors/merkle-rfc6962.json, exercise).
+ */
+export function rfc6962Root(leafData: readonly Uint8Array[]): string {
+  if (leafData.length === 0) return bytesToHex(sha256(new Uint8Array(0)));
+  const leaves = leafData.map(leafHash);
+  return bytesToHex(subtreeRoot(leaves, 0, leaves.length));
+}
+
+/** RFC 6962 §2.1.1 audit path over arbitrary leaf data, nearest sibling first. */
+export function rfc6962InclusionProof(leafData: readonly Uint8Array[], index: number): string[] {
+  return auditPath(leafData.map(leafHash), index);
+}
+
 export function merkleRoot(recordHashes: readonly string[]): string {
   if (recordHashes.length === 0) return bytesToHex(sha256(new Uint8Array(0)));
   const leaves = toLeaves(recordHashes);
@@ -48,13 +63,16 @@ export function merkleRoot(recordHashes: readonly string[]): string {
 
 /** Audit path for leaf `index` (RFC 6962 §2.1.1), nearest sibling first. */
 export function inclusionProof(recordHashes: readonly string[], index: number): string[] {
-  if (!Number.isInteger(index) || index < 0 || index >= recordHashes.length) {
+  return auditPath(toLeaves(recordHashes), index);
+}
+
+function auditPath(leaves: readonly Uint8Array[], index: number): string[] {
+  if (!Number.isInteger(index) || index < 0 || index >= leaves.length) {
     throw new ColdtrailError(
       ErrorCode.InvalidInput,
-      `leaf index ${index} outside a tree of ${recordHashes.length}`,
+      `leaf index ${index} outside a tree of ${leaves.length}`,
     );
   }
-  const leaves = toLeaves(recordHashes);
   const path: string[] = [];
   const walk = (m: number, lo: number, hi: number): void => {
     const n = hi - lo;
@@ -81,10 +99,33 @@ export function verifyInclusion(
   root: string,
 ): boolean {
   if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) return false;
-  if (!isHash(recordHash) || !isHash(root) || !proof.every(isHash)) return false;
+  if (!isHash(recordHash)) return false;
+  return verifyLeafInclusion(leafHash(hexToBytes(recordHash)), index, size, proof, root);
+}
+
+/** verifyInclusion over arbitrary leaf data (RFC 6962 test vectors). */
+export function rfc6962VerifyInclusion(
+  leafData: Uint8Array,
+  index: number,
+  size: number,
+  proof: readonly string[],
+  root: string,
+): boolean {
+  return verifyLeafInclusion(leafHash(leafData), index, size, proof, root);
+}
+
+function verifyLeafInclusion(
+  leaf: Uint8Array,
+  index: number,
+  size: number,
+  proof: readonly string[],
+  root: string,
+): boolean {
+  if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) return false;
+  if (!isHash(root) || !proof.every(isHash)) return false;
   let fn = index;
   let sn = size - 1;
-  let r = leafHash(hexToBytes(recordHash));
+  let r = leaf;
   for (const p of proof) {
     if (sn === 0) return false;
     const sib = hexToBytes(p);

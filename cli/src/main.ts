@@ -75,6 +75,21 @@ export function buildProgram(): Command {
       (await import('./commands/shipment-complete.js')).shipmentComplete(sscc, opts),
     );
 
+  const reading = program.command('reading').description('single readings and their proofs');
+  reading
+    .command('prove')
+    .description('a reading with its Merkle inclusion proof to the anchor on the ledger (reads only)')
+    .argument('<device>', 'device id')
+    .argument('<seq>', "the reading's sequence number")
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option(
+      '--json',
+      'print JSON: {"device","seq","record","hash","anchor","index","size","path","included","ledger"}',
+    )
+    .action(async (device, seq, opts) =>
+      (await import('./commands/reading-prove.js')).readingProve(device, seq, opts),
+    );
+
   const ledger = program.command('ledger').description('inspect the embedded ledger');
   ledger
     .command('verify')

@@ -35,6 +35,7 @@ export {
   type ReadingSummary,
 } from './provenance.js';
 export { type LedgerSyncQuery, openQuery, type QueryConfig } from './query.js';
+export type { ReadingProof } from './reading-proof.js';
 export type * from './reading-store.js';
 export {
   type CompletedShipment,

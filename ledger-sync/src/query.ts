@@ -10,6 +10,7 @@ import {
 import type { LedgerVerifyOptions, LedgerVerifyReport } from './ledger/verify-report.js';
 import type { ShipmentEntry } from './ledger-types.js';
 import { type ProvenanceOptions, type ProvenanceReport, provenance } from './provenance.js';
+import { proveReading, type ReadingProof } from './reading-proof.js';
 import { SqliteReadingStore } from './sqlite-reading-store.js';
 
 /** Where a data directory keeps ledger-sync's files (the same defaults as the service's config). */
@@ -30,6 +31,8 @@ export interface QueryConfig {
  */
 export interface LedgerSyncQuery {
   provenance(sscc: string, options?: ProvenanceOptions): Promise<ProvenanceReport>;
+  /** One reading with its Merkle inclusion proof to the on-ledger anchor that covers it (reading-proof.ts). */
+  proveReading(device: string, seq: number): Promise<ReadingProof>;
   listShipments(): Promise<ShipmentEntry[]>;
   getShipment(sscc: string): Promise<ShipmentEntry | undefined>;
   /** The newest reading of the device in the store (seq and time), or null when none is stored. */
@@ -70,6 +73,18 @@ export async function openQuery(config: QueryConfig): Promise<LedgerSyncQuery> {
             },
             sscc,
             options,
+          ),
+        ),
+      );
+    },
+    proveReading(device, seq) {
+      const store = readings();
+      return reader.snapshot((session) =>
+        store.readSnapshot(() =>
+          proveReading(
+            { ledger: createLedgerClient(session.port), store, verifyLedger: () => session.verifyEvidence() },
+            device,
+            seq,
           ),
         ),
       );

@@ -33,12 +33,18 @@ export const MAX_READ_REGISTERS = 125;
 
 /** CRC-16/MODBUS of `bytes` (Serial Line Appendix B). */
 export function crc16Modbus(bytes: Uint8Array): number {
-  let crc = 0xffff;
-  for (const b of bytes) {
-    crc ^= b;
-    for (let i = 0; i < 8; i++) crc = crc & 1 ? (crc >>> 1) ^ 0xa001 : crc >>> 1;
-  }
+  let crc = CRC16_MODBUS_INIT;
+  for (const b of bytes) crc = crc16ModbusStep(crc, b);
   return crc;
+}
+
+export const CRC16_MODBUS_INIT = 0xffff;
+
+/** One byte of CRC-16/MODBUS, for a framer that extends the CRC as bytes arrive. */
+export function crc16ModbusStep(crc: number, byte: number): number {
+  let c = crc ^ byte;
+  for (let i = 0; i < 8; i++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1;
+  return c;
 }
 
 /** Returns `pdu` (address + function + data) followed by its CRC, low byte first. */

@@ -1,4 +1,4 @@
-import { hasValidCrc, MAX_RTU_FRAME } from '@coldtrail/core';
+import { CRC16_MODBUS_INIT, crc16ModbusStep, hasValidCrc, MAX_RTU_FRAME } from '@coldtrail/core';
 
 /**
  * Finds Modbus RTU request frames in a byte stream that arrives in arbitrary chunks.
@@ -79,18 +79,11 @@ function frameAt(buf: Uint8Array, s: number): number | 'incomplete' | undefined 
   // Unknown function code: the slave must still answer "illegal function" to a well-formed frame, so look for
   // the shortest span whose last two bytes are the CRC of the rest (running CRC, one pass).
   const max = Math.min(rest, MAX_RTU_FRAME);
-  let crc = 0xffff;
+  let crc = CRC16_MODBUS_INIT;
   for (let covered = 1; covered + 2 <= max; covered++) {
-    crc = crcStep(crc, buf[s + covered - 1]!);
+    crc = crc16ModbusStep(crc, buf[s + covered - 1]!);
     const end = s + covered;
     if (covered >= 2 && buf[end] === (crc & 0xff) && buf[end + 1] === crc >>> 8) return covered + 2;
   }
   return rest < MAX_RTU_FRAME ? 'incomplete' : undefined;
-}
-
-/** One byte of CRC-16/MODBUS (Serial Line V1.02 Appendix B). */
-function crcStep(crc: number, byte: number): number {
-  let c = crc ^ byte;
-  for (let i = 0; i < 8; i++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1;
-  return c;
 }

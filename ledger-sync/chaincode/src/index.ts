@@ -1,18 +1,5 @@
 import { ColdtrailContract } from './coldtrail-contract.js';
 
-export type {
-  AnchorEntry,
-  AnchorHead,
-  CustodyEvent,
-  DeviceEntry,
-  DeviceShipmentHead,
-  DeviceShipmentRef,
-  ExcursionEntry,
-  ProvenanceView,
-  ShipmentClosing,
-  ShipmentEntry,
-  ShipmentProfile,
-} from '@coldtrail/core';
 export { excursionId } from '@coldtrail/core';
 export { ColdtrailContract } from './coldtrail-contract.js';
 export { ContractError, ContractErrorCode } from './errors.js';

@@ -1,21 +1,12 @@
 import type Database from 'better-sqlite3';
-import { publicKeyFromCertificate } from './ecdsa.js';
 import type { BlockRow, StateRow, TxRow } from './ledger-db.js';
 import { displayKey, GENESIS_PREV_HASH, ValidationCode, type Version } from './ledger-records.js';
 import { ReplayState } from './replay-state.js';
 import type { StateEvidence } from './state-evidence.js';
-import {
-  compareHistory,
-  compareState,
-  type ProblemSink,
-  verifyBlockHeader,
-  verifyTxRecord,
-} from './verify-checks.js';
-import { checkNode, checkTip, parseExpectedTip } from './verify-ledger.js';
-import type { LedgerProblem, LedgerTip, LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js';
+import { compareHistory, compareState, verifyBlockHeader, verifyTxRecord } from './verify-checks.js';
+import { beginVerification, checkNode, checkTip } from './verify-ledger.js';
+import type { LedgerTip, LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js';
 import { LedgerCheck } from './verify-report.js';
-
-const MAX_PROBLEMS = 100;
 
 const hex = (key: string) => Buffer.from(key, 'utf8').toString('hex');
 
@@ -36,28 +27,7 @@ export function verifyEvidence(
   evidence: StateEvidence,
   options: LedgerVerifyOptions = {},
 ): LedgerVerifyReport & { stateValues: number } {
-  const expectTip = parseExpectedTip(
-    options.checkpoint
-      ? { number: options.checkpoint.tip.number, hash: options.checkpoint.tip.hash }
-      : options.expectTip,
-  );
-  const problems: LedgerProblem[] = [];
-  const sink: ProblemSink = (p) => {
-    if (problems.length < MAX_PROBLEMS) problems.push(p);
-  };
-  let nodeKey: ReturnType<typeof publicKeyFromCertificate> | undefined;
-  try {
-    if (nodeCertificate) nodeKey = publicKeyFromCertificate(nodeCertificate);
-  } catch {
-    // reported just below
-  }
-  if (!nodeKey) {
-    sink({
-      block: null,
-      check: LedgerCheck.NodeIdentity,
-      message: 'the node certificate is missing or unreadable: block signatures cannot be checked',
-    });
-  }
+  const { expectTip, problems, sink, nodeKey } = beginVerification(nodeCertificate, options);
   const blocks = db.prepare<[], BlockRow>('SELECT * FROM blocks ORDER BY number').all();
   const txs = db.prepare<[], TxRow>('SELECT * FROM transactions ORDER BY block_number, tx_index').all();
 

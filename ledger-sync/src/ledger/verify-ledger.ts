@@ -32,28 +32,7 @@ export function verifyLedgerDb(
   nodeCertificate: string | undefined,
   options: LedgerVerifyOptions = {},
 ): LedgerVerifyReport {
-  const expectTip = parseExpectedTip(
-    options.checkpoint
-      ? { number: options.checkpoint.tip.number, hash: options.checkpoint.tip.hash }
-      : options.expectTip,
-  );
-  const problems: LedgerProblem[] = [];
-  const sink: ProblemSink = (p) => {
-    if (problems.length < MAX_PROBLEMS) problems.push(p);
-  };
-  let nodeKey: ReturnType<typeof publicKeyFromCertificate> | undefined;
-  try {
-    if (nodeCertificate) nodeKey = publicKeyFromCertificate(nodeCertificate);
-  } catch {
-    // reported just below
-  }
-  if (!nodeKey) {
-    sink({
-      block: null,
-      check: LedgerCheck.NodeIdentity,
-      message: 'the node certificate is missing or unreadable: block signatures cannot be checked',
-    });
-  }
+  const { expectTip, problems, sink, nodeKey } = beginVerification(nodeCertificate, options);
 
   const read = db.transaction(() => ({
     blocks: db.prepare<[], BlockRow>('SELECT * FROM blocks ORDER BY number').all(),
@@ -125,6 +104,33 @@ export function verifyLedgerDb(
 }
 
 type ExpectedTip = NonNullable<LedgerVerifyOptions['expectTip']>;
+
+/** What every ledger verification starts from: the expected tip, a bounded problem list, the node's key. */
+export function beginVerification(nodeCertificate: string | undefined, options: LedgerVerifyOptions) {
+  const expectTip = parseExpectedTip(
+    options.checkpoint
+      ? { number: options.checkpoint.tip.number, hash: options.checkpoint.tip.hash }
+      : options.expectTip,
+  );
+  const problems: LedgerProblem[] = [];
+  const sink: ProblemSink = (p) => {
+    if (problems.length < MAX_PROBLEMS) problems.push(p);
+  };
+  let nodeKey: ReturnType<typeof publicKeyFromCertificate> | undefined;
+  try {
+    if (nodeCertificate) nodeKey = publicKeyFromCertificate(nodeCertificate);
+  } catch {
+    // reported just below
+  }
+  if (!nodeKey) {
+    sink({
+      block: null,
+      check: LedgerCheck.NodeIdentity,
+      message: 'the node certificate is missing or unreadable: block signatures cannot be checked',
+    });
+  }
+  return { expectTip, problems, sink, nodeKey };
+}
 
 export function parseExpectedTip(expect: ExpectedTip | undefined): ExpectedTip | undefined {
   if (!expect) return undefined;

@@ -19,12 +19,17 @@ const nodeCrypto = (
 
 const encoder = new TextEncoder();
 
+// crypto.hash (one-shot, Node >= 20.12) spares a Hash object per digest: Merkle trees hash two per leaf.
+const oneShot = nodeCrypto && typeof nodeCrypto.hash === 'function' ? nodeCrypto.hash : undefined;
+
 export function sha256(data: Uint8Array): Uint8Array {
+  if (oneShot) return oneShot('sha256', data, 'buffer') as unknown as Uint8Array;
   if (nodeCrypto) return new Uint8Array(nodeCrypto.createHash('sha256').update(data).digest());
   return nobleSha256(data);
 }
 
 export function sha256Hex(data: Uint8Array | string): string {
+  if (oneShot) return oneShot('sha256', data, 'hex');
   if (nodeCrypto) return nodeCrypto.createHash('sha256').update(data).digest('hex');
   return bytesToHex(nobleSha256(typeof data === 'string' ? encoder.encode(data) : data));
 }

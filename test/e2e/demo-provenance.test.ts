@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isSscc } from '@coldtrail/core';
+import { isSscc, verifyInclusion } from '@coldtrail/core';
 import { expectedEvents, loadScenario, ptySupport } from '@coldtrail/firmware-sim';
 import type { ProvenanceReport } from '@coldtrail/ledger-sync';
 import Database from 'better-sqlite3';
@@ -89,6 +89,44 @@ describe(`demo -> provenance over a ${serial} serial link`, () => {
     const text = await runCli(['provenance', demo.shipment, '--data-dir', dataDir]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('Verification OK');
+  });
+
+  it('reading prove gives a reading with an inclusion proof that core alone checks against the anchor root', async () => {
+    const report = json<ProvenanceReport>(
+      await runCli(['provenance', demo.shipment, '--data-dir', dataDir, '--json']),
+    );
+    const [anchor] = report.anchors;
+    expect(anchor, 'the demo anchored its readings').toBeDefined();
+    const seq = (anchor as { fromSeq: number }).fromSeq + 1;
+    const r = await runCli([
+      'reading',
+      'prove',
+      report.device.id,
+      String(seq),
+      '--data-dir',
+      dataDir,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const proof = json<{
+      seq: number;
+      hash: string;
+      index: number;
+      size: number;
+      path: string[];
+      anchor: { root: string };
+      included: boolean;
+      ledger: { ok: boolean };
+    }>(r);
+    expect(proof.seq).toBe(seq);
+    expect(proof.included && proof.ledger.ok).toBe(true);
+    expect(verifyInclusion(proof.hash, proof.index, proof.size, proof.path, proof.anchor.root)).toBe(true);
+    expect(verifyInclusion(proof.hash, proof.index, proof.size, proof.path, 'f'.repeat(64))).toBe(false);
+    const bad = await runCli(['reading', 'prove', report.device.id, 'x', '--data-dir', dataDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/SEQ must be/);
+    const none = await runCli(['reading', 'prove', report.device.id, '999999', '--data-dir', dataDir]);
+    expect(none.code).toBe(4);
   });
 
   it('ledger verify passes on the untouched data', async () => {

@@ -3,7 +3,7 @@ import { ColdtrailError, ErrorCode } from './errors.js';
 import { bytesToHex, hexToBytes } from './hash.js';
 import { isSignatureHex, parsePublicKey, type Signer, type Verifier, verifyEd25519 } from './keys.js';
 import { isHash, isIdentifier } from './patterns.js';
-import { assertRecord, type ReadingRecord, verifyChain } from './reading.js';
+import { assertRecord, chainHashes, type ReadingRecord } from './reading.js';
 
 /** Most records one batch may carry; larger backlogs travel as several batches. */
 export const MAX_BATCH_RECORDS = 5000;
@@ -150,6 +150,15 @@ export function verifyBatch(
   publicKeyHex: string,
   options: { expectedPrev?: string; verify?: Verifier } = {},
 ): BatchHeader {
+  return verifyBatchHashes(batch, publicKeyHex, options).header;
+}
+
+/** verifyBatch, also returning the hash of every record (in order), so the ingest hashes each record once. */
+export function verifyBatchHashes(
+  batch: Batch,
+  publicKeyHex: string,
+  options: { expectedPrev?: string; verify?: Verifier } = {},
+): { header: BatchHeader; hashes: string[] } {
   const first = batch.records[0];
   if (!first) throw new ColdtrailError(ErrorCode.InvalidInput, 'batch has no records');
   for (const r of batch.records) {
@@ -172,8 +181,8 @@ export function verifyBatch(
       `batch ${batch.device}#${batch.fromSeq}-${batch.toSeq} does not continue the stored chain (prev mismatch)`,
     );
   }
-  const head = verifyChain(batch.records, first.prev, batch.fromSeq - 1);
-  if (head !== batch.head) {
+  const hashes = chainHashes(batch.records, first.prev, batch.fromSeq - 1);
+  if (hashes.at(-1) !== batch.head) {
     throw new ColdtrailError(
       ErrorCode.BrokenChain,
       `batch head does not match the hash of record #${batch.toSeq}`,
@@ -186,5 +195,5 @@ export function verifyBatch(
       `signature of batch ${batch.device}#${batch.fromSeq}-${batch.toSeq} does not verify with the registered key`,
     );
   }
-  return header;
+  return { header, hashes };
 }

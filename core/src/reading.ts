@@ -136,6 +136,12 @@ export function assertRecord(r: unknown): asserts r is ReadingRecord {
  * Returns the hash of the last record. Throws BROKEN_CHAIN naming the first bad record.
  */
 export function verifyChain(records: readonly ReadingRecord[], prev: string, prevSeq: number): string {
+  return chainHashes(records, prev, prevSeq).at(-1) ?? prev;
+}
+
+/** verifyChain, returning every record's hash (in order), so a caller need not hash them again. */
+export function chainHashes(records: readonly ReadingRecord[], prev: string, prevSeq: number): string[] {
+  const hashes: string[] = [];
   let head = prev;
   let seq = prevSeq;
   for (const r of records) {
@@ -156,7 +162,8 @@ export function verifyChain(records: readonly ReadingRecord[], prev: string, pre
       );
     }
     head = hashRecord(r);
+    hashes.push(head);
     seq = r.seq;
   }
-  return head;
+  return hashes;
 }

@@ -6,12 +6,11 @@ import {
   type Clock,
   ColdtrailError,
   ErrorCode,
-  hashRecord,
   isColdtrailError,
   MAX_ACK_REFUSALS,
   parseBatch,
   systemClock,
-  verifyBatch,
+  verifyBatchHashes,
 } from '@coldtrail/core';
 import type { DeviceDirectory, IngestOutcome, IngestPort } from './ingest-port.js';
 import { type Log, stderrLog } from './log.js';
@@ -180,12 +179,12 @@ export function createIngest(options: IngestOptions): IngestPort {
       return { kind: 'gap', reason };
     }
     const overlap = batch.fromSeq <= head.seq;
+    let hashes: string[];
     try {
-      verifyBatch(batch, publicKey, overlap ? {} : { expectedPrev: head.hash });
+      ({ hashes } = verifyBatchHashes(batch, publicKey, overlap ? {} : { expectedPrev: head.hash }));
     } catch (err) {
       return answer(await refuse(device, range, range ? err : unsigned(batch)));
     }
-    const hashes = batch.records.map(hashRecord);
     if (overlap) {
       // Only the new tail is stored; the part already held must be the very same records.
       const stored = await store.recordHashes(device, batch.fromSeq, head.seq);

@@ -1,4 +1,4 @@
-import { ColdtrailError, ErrorCode, isIdentifier, MAX_BATCH_RECORDS } from '@coldtrail/core';
+import { type Env, isIdentifier, MAX_BATCH_RECORDS, parseConfig } from '@coldtrail/core';
 import { z } from 'zod';
 
 const identifier = z.string().refine(isIdentifier, {
@@ -58,14 +58,10 @@ export type AgentConfig = z.input<typeof AgentConfigSchema>;
 /** After validation, with defaults merged. */
 export type ResolvedAgentConfig = z.output<typeof AgentConfigSchema>;
 
-/** Validates agent settings; throws INVALID_CONFIG listing every problem as `path: message`. */
-export function parseAgentConfig(input: unknown): ResolvedAgentConfig {
-  const r = AgentConfigSchema.safeParse(input);
-  if (r.success) return r.data;
-  const problems = r.error.issues.map(
-    (i) => `${i.path.length ? i.path.join('.') : '(config)'}: ${i.message}`,
-  );
-  throw new ColdtrailError(ErrorCode.InvalidConfig, `invalid agent config:\n  ${problems.join('\n  ')}`, {
-    details: { problems },
-  });
+/**
+ * Validates agent settings with `COLDTRAIL_AGENT_<KEY>` overrides from `env` (default process.env) on top;
+ * throws INVALID_CONFIG listing every problem as `path: message`.
+ */
+export function parseAgentConfig(input: unknown, env?: Env): ResolvedAgentConfig {
+  return parseConfig(AgentConfigSchema, input, { service: 'agent', ...(env ? { env } : {}) });
 }

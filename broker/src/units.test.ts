@@ -42,6 +42,23 @@ describe('resolveBrokerConfig', () => {
     ]);
     expect(() => resolveBrokerConfig('port=1')).toThrow(/config must be an object/);
   });
+
+  it('takes COLDTRAIL_BROKER_<KEY> overrides, and names a wrong or unknown variable', () => {
+    const env = { COLDTRAIL_BROKER_PORT: '1884', COLDTRAIL_BROKER_HOST: '0.0.0.0' };
+    expect(resolveBrokerConfig({ port: 1883 }, env)).toMatchObject({ port: 1884, host: '0.0.0.0' });
+    let err: unknown;
+    try {
+      resolveBrokerConfig({}, { COLDTRAIL_BROKER_PORT: '70000', COLDTRAIL_BROKER_PROT: '1' });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { details: { problems: string[] } }).details.problems).toEqual([
+      expect.stringMatching(
+        /^env COLDTRAIL_BROKER_PROT: unknown setting; broker reads COLDTRAIL_BROKER_PORT, /,
+      ),
+      expect.stringMatching(/^env COLDTRAIL_BROKER_PORT: must be an integer from 0 to 65535/),
+    ]);
+  });
 });
 
 describe('acl', () => {

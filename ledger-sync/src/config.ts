@@ -1,9 +1,9 @@
-import { ColdtrailError, ErrorCode, isIdentifier } from '@coldtrail/core';
+import { type Env, isIdentifier, parseConfig } from '@coldtrail/core';
 import { z } from 'zod';
 
 /**
- * ledger-sync settings, validated once at start. Only the CLI reads files and environment variables; it
- * hands the merged object in here.
+ * ledger-sync settings, validated once at start, with `COLDTRAIL_LEDGER_SYNC_<KEY>` environment overrides on
+ * top of the object the caller hands in.
  */
 export const LedgerSyncConfigSchema = z.strictObject({
   /** Directory holding the reading store (and, by default, the embedded ledger). */
@@ -33,16 +33,10 @@ export const LedgerSyncConfigSchema = z.strictObject({
 export type LedgerSyncConfig = z.output<typeof LedgerSyncConfigSchema>;
 export type LedgerSyncConfigInput = z.input<typeof LedgerSyncConfigSchema>;
 
-/** Validates and fills defaults; a bad config lists every problem as `path: message`. */
-export function parseLedgerSyncConfig(input: unknown): LedgerSyncConfig {
-  const result = LedgerSyncConfigSchema.safeParse(input);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  throw new ColdtrailError(
-    ErrorCode.InvalidConfig,
-    `invalid ledger-sync config:\n  ${problems.join('\n  ')}`,
-    {
-      details: { problems },
-    },
-  );
+/**
+ * Validates and fills defaults, `COLDTRAIL_LEDGER_SYNC_<KEY>` from `env` (default process.env) over `input`;
+ * a bad config lists every problem as `path: message`.
+ */
+export function parseLedgerSyncConfig(input: unknown, env?: Env): LedgerSyncConfig {
+  return parseConfig(LedgerSyncConfigSchema, input, { service: 'ledger-sync', ...(env ? { env } : {}) });
 }

@@ -5,6 +5,7 @@ import {
   type Clock,
   GENESIS_HASH,
   isColdtrailError,
+  manualClock as manualTimers,
   type Sample,
   type Signer,
   verifyChain,
@@ -16,7 +17,7 @@ import { type AgentConfig, parseAgentConfig } from './config.js';
 import { loadOrCreateDeviceKey } from './device-key.js';
 import { type IngestEmulator, startIngestEmulator, type Verdict } from './fixtures/ingest-emulator.js';
 import { eventually } from './fixtures/wait.js';
-import { silentLog } from './log.js';
+import { type Log, silentLog } from './log.js';
 import type { SensorSource } from './sensor-source.js';
 
 const DEVICE = 'truck-12';
@@ -53,6 +54,27 @@ function scriptedSource(cycles: number, script: (k: number) => Sample[]): Sensor
     close: async () => {},
   };
   return s;
+}
+
+/** A SensorSource whose next read answers when the test says so. */
+function gatedSource(): SensorSource & { waiting(): boolean; release(): void } {
+  let pending: (() => void) | undefined;
+  let n = 0;
+  return {
+    address: 'test://gated',
+    read: (signal?: AbortSignal) =>
+      new Promise<Sample[]>((resolve) => {
+        pending = () => resolve([temp(n++)]);
+        signal?.addEventListener('abort', () => resolve([]), { once: true });
+      }),
+    waiting: () => pending !== undefined,
+    release: () => {
+      const answer = pending;
+      pending = undefined;
+      answer?.();
+    },
+    close: async () => {},
+  };
 }
 
 const temp = (value: number): Sample => ({ sensor: 'probe-1', kind: 'temperature', value, unit: 'CEL' });
@@ -213,6 +235,33 @@ describe('agent', () => {
     expect(msg).toMatch(/extra/);
     await expect(start(config(), { log: silentLog })).rejects.toThrow(/sources: name at least one sensor/);
     expect(parseAgentConfig(config())).toMatchObject({ inflightWindow: 8, retentionMs: 604_800_000 });
+  });
+
+  it('deletes acknowledged records past the retention window at most once a minute of its timers', async () => {
+    const timers = manualTimers(Date.now()); // connect tokens take the timers' time
+    const pruned: unknown[] = [];
+    const log: Log = {
+      ...silentLog,
+      info: (message, fields) => {
+        if (message.startsWith('deleted acknowledged records')) pruned.push(fields?.records);
+      },
+    };
+    const probe = gatedSource();
+    const a = await run({ batchMaxRecords: 1, retentionMs: 0 }, { sources: [probe], timers, log });
+    const reading = async (seq: number) => {
+      await eventually(() => probe.waiting(), `the sampler reading #${seq}`);
+      probe.release();
+      await eventually(() => a.stats().storedUpTo === seq, `#${seq} acknowledged`); // each ack asks to prune
+    };
+    await reading(1);
+    await reading(2);
+    timers.advance(59_999);
+    await reading(3);
+    expect(pruned).toEqual([]); // pruned at start (nothing to delete), not again within the minute
+    timers.advance(1);
+    await reading(4);
+    expect(pruned).toEqual([4]);
+    expect(a.stats().pendingRecords).toBe(0);
   });
 
   it('opens configured addresses through openSource and closes what it opened', async () => {

@@ -3,15 +3,20 @@ import { join } from 'node:path';
 import {
   type Clock,
   ColdtrailError,
+  createLifecycle,
+  type Env,
   ErrorCode,
+  type Lifecycle,
+  opening,
   type ReadingRecord,
   type Sample,
   type Signer,
   systemClock,
+  type TimerClock,
 } from '@coldtrail/core';
 import { type AgentEvents, type AgentHandle, type AgentStats, wireEvents } from './agent-handle.js';
 import { Batcher } from './batcher.js';
-import { type AgentConfig, parseAgentConfig } from './config.js';
+import { type AgentConfig, parseAgentConfig, type ResolvedAgentConfig } from './config.js';
 import { loadOrCreateDeviceKey } from './device-key.js';
 import { errorMessage, type Log, stderrLog } from './log.js';
 import { openSource as defaultOpenSource, type OpenSourceDeps } from './open-source.js';
@@ -25,8 +30,15 @@ import { TypedEmitter } from './typed-emitter.js';
 export const OUTBOX_FILE = 'outbox.sqlite';
 
 export interface AgentDeps {
-  /** Time source for sampling, timestamps and batch age; default the system clock. */
+  /** Time source for sampling, timestamps and batch age (simulated in demos); default the system clock. */
   clock?: Clock;
+  /**
+   * Timers of the network side and housekeeping (MQTT resend and gap grace, reconnect backoff, pruning,
+   * `drained()`'s timeout), never scaled with a simulation; default the system clock, a `manualClock` in tests.
+   */
+  timers?: TimerClock;
+  /** Where `COLDTRAIL_AGENT_<KEY>` overrides come from; default process.env. */
+  env?: Env;
   /** Pre-opened sources (the caller keeps ownership and closes them); else `config.sources` are opened. */
   sources?: SensorSource[];
   openSource?: (address: string, deps?: OpenSourceDeps) => Promise<SensorSource>;
@@ -36,12 +48,12 @@ export interface AgentDeps {
   signer?: Signer;
   /** Public key of `signer`, reported by the handle (known automatically for the default key). */
   publicKey?: string;
-  /** Wall time for connect tokens (default Date.now); never the simulated clock, which may start anywhere. */
+  /** Wall time for connect tokens (default `timers.now`); never the simulated clock, which may start anywhere. */
   wallNow?: () => number;
   log?: Log;
 }
 
-/** How often acknowledged records past the retention window are deleted (wall time). */
+/** How often acknowledged records past the retention window are deleted (`timers` time). */
 const PRUNE_EVERY_MS = 60_000;
 
 /**
@@ -50,36 +62,57 @@ const PRUNE_EVERY_MS = 60_000;
  * recorded, the connection is retried, and the outbox keeps everything until it is acknowledged.
  */
 export async function start(config: AgentConfig, deps: AgentDeps = {}): Promise<AgentHandle> {
-  const cfg = parseAgentConfig(config);
+  const cfg = parseAgentConfig(config, deps.env);
   const clock = deps.clock ?? systemClock;
+  const timers = deps.timers ?? systemClock;
   const log = deps.log ?? stderrLog;
   await mkdir(cfg.dataDir, { recursive: true, mode: 0o700 });
   const key = deps.signer ? undefined : await loadOrCreateDeviceKey(cfg.dataDir);
   const signer = deps.signer ?? key!.signer;
   const publicKey = deps.publicKey ?? key?.publicKey;
 
-  const owned: SensorSource[] = [];
-  let sources = deps.sources;
-  if (!sources) {
-    if (cfg.sources.length === 0) {
-      throw new ColdtrailError(
-        ErrorCode.InvalidConfig,
-        'invalid agent config:\n  sources: name at least one sensor',
-      );
-    }
+  if (!deps.sources && cfg.sources.length === 0) {
+    throw new ColdtrailError(
+      ErrorCode.InvalidConfig,
+      'invalid agent config:\n  sources: name at least one sensor',
+    );
   }
-  const outbox = Outbox.open(join(cfg.dataDir, OUTBOX_FILE), { device: cfg.device });
-  if (!sources) {
-    const open = deps.openSource ?? defaultOpenSource;
-    try {
+  // Closed newest first: the sampler, the publisher, the sources opened here, the outbox.
+  const life = createLifecycle();
+  return opening(life, async () => {
+    const outbox = life.add('outbox', Outbox.open(join(cfg.dataDir, OUTBOX_FILE), { device: cfg.device }));
+    const owned: SensorSource[] = [];
+    life.defer('sensor sources', async () => void (await Promise.allSettled(owned.map((s) => s.close()))));
+    if (!deps.sources) {
+      const open = deps.openSource ?? defaultOpenSource;
       for (const address of cfg.sources) owned.push(await open(address, deps.sourceDeps));
-    } catch (err) {
-      await Promise.allSettled(owned.map((s) => s.close()));
-      outbox.close();
-      throw err;
     }
-    sources = owned;
-  }
+    return run(cfg, deps, {
+      clock,
+      timers,
+      log,
+      signer,
+      publicKey,
+      outbox,
+      sources: deps.sources ?? owned,
+      life,
+    });
+  });
+}
+
+interface Parts {
+  clock: Clock;
+  timers: TimerClock;
+  log: Log;
+  signer: Signer;
+  publicKey: string | undefined;
+  outbox: Outbox;
+  sources: SensorSource[];
+  life: Lifecycle;
+}
+
+function run(cfg: ResolvedAgentConfig, deps: AgentDeps, parts: Parts): AgentHandle {
+  const { clock, timers, log, signer, publicKey, outbox, sources, life } = parts;
 
   const events = new TypedEmitter<AgentEvents>(log);
   const stats: Omit<AgentStats, 'pendingRecords' | 'storedUpTo' | 'connected'> = {
@@ -109,6 +142,7 @@ export async function start(config: AgentConfig, deps: AgentDeps = {}): Promise<
     clientId: cfg.clientId ?? cfg.device,
     signer,
     clock,
+    timers,
     wallNow: deps.wallNow,
     inflightWindow: cfg.inflightWindow,
     resendTimeoutMs: cfg.resendTimeoutMs,
@@ -119,6 +153,7 @@ export async function start(config: AgentConfig, deps: AgentDeps = {}): Promise<
     gapGraceMs: cfg.gapGraceMs,
     log,
   });
+  life.add('publisher', publisher);
   let draining = 0;
   const batcher = new Batcher({
     outbox,
@@ -136,8 +171,8 @@ export async function start(config: AgentConfig, deps: AgentDeps = {}): Promise<
 
   let lastPrune = Number.NEGATIVE_INFINITY;
   const prune = () => {
-    if (Date.now() - lastPrune < PRUNE_EVERY_MS) return;
-    lastPrune = Date.now();
+    if (timers.now() - lastPrune < PRUNE_EVERY_MS) return;
+    lastPrune = timers.now();
     try {
       const n = outbox.prune(clock.now(), cfg.retentionMs);
       if (n > 0) log.info('deleted acknowledged records past the retention window', { records: n });
@@ -170,12 +205,12 @@ export async function start(config: AgentConfig, deps: AgentDeps = {}): Promise<
   // Batches left over from a previous run (crash before batching) go out now.
   void batch(true);
 
-  let closing: Promise<void> | undefined;
   const stopSampling = async () => {
     stopSampler.abort();
     await sampling;
     await batch(true);
   };
+  life.defer('sampler', stopSampling);
   const handle: AgentHandle = {
     device: cfg.device,
     publicKey,
@@ -203,20 +238,12 @@ export async function start(config: AgentConfig, deps: AgentDeps = {}): Promise<
       draining++;
       try {
         await batch(true);
-        await waitDrained(outbox, events, timeoutMs, () => publisher.connected);
+        await waitDrained(outbox, events, timers, timeoutMs, () => publisher.connected);
       } finally {
         draining--;
       }
     },
-    close: () => {
-      closing ??= (async () => {
-        await stopSampling();
-        await publisher.close();
-        await Promise.allSettled(owned.map((s) => s.close()));
-        outbox.close();
-      })();
-      return closing;
-    },
+    close: () => life.close(),
   };
   return handle;
 }
@@ -224,6 +251,7 @@ export async function start(config: AgentConfig, deps: AgentDeps = {}): Promise<
 function waitDrained(
   outbox: Outbox,
   events: TypedEmitter<AgentEvents>,
+  timers: TimerClock,
   timeoutMs: number,
   connected: () => boolean,
 ): Promise<void> {
@@ -235,7 +263,7 @@ function waitDrained(
       cleanup();
       resolve();
     };
-    const timer = setTimeout(() => {
+    const timer = timers.setTimeout(() => {
       cleanup();
       const head = outbox.head().seq;
       reject(
@@ -248,7 +276,7 @@ function waitDrained(
       );
     }, timeoutMs);
     const cleanup = () => {
-      clearTimeout(timer);
+      timer.cancel();
       events.off('acked', check);
     };
     events.on('acked', check);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   type AckMessage,
   GENESIS_HASH,
+  manualClock,
   nobleSigner,
   publicKeyFromSecret,
   type Signer,
@@ -147,6 +148,24 @@ describe('Publisher against a real aedes broker', () => {
     start({ resendTimeoutMs: 150, gapGraceMs: 60_000 });
     await eventually(storedAll, 'the dropped batch stored after a resend');
     expect(broker.received.map((b) => b.fromSeq)).toEqual([1, 1]);
+  });
+
+  it('resends a PUBACKed batch the watermark does not cover when resendTimeoutMs has passed on its timers', async () => {
+    // Time stands still until advanced; connect tokens take the timers' time, which starts at the broker's.
+    const timers = manualClock(Date.now());
+    await produce(5, 5);
+    decide = (n) => (n === 1 ? 'drop' : 'normal'); // PUBACK, but nothing stored and no ack
+    const p = start({ timers, resendTimeoutMs: 60_000, gapGraceMs: 3_600_000 });
+    const resent: PublisherEvents['resent'][0][] = [];
+    p.on('resent', (r) => resent.push(r));
+    await eventually(() => outbox.batch(1)?.state === 'sent', 'batch 1 PUBACKed');
+    timers.advance(59_999); // the resend check runs every 15 s: nothing is late yet
+    expect(resent).toEqual([]);
+    timers.advance(1);
+    expect(resent).toEqual([{ fromSeqs: [1], reason: 'timeout' }]);
+    await eventually(storedAll, 'the dropped batch stored after the resend');
+    expect(broker.received.map((b) => b.fromSeq)).toEqual([1, 1]);
+    expect(resent).toHaveLength(1);
   });
 
   it('resends from storedUpTo+1 when the ingest reports a gap', async () => {

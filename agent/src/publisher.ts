@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   Channel,
   type Clock,
@@ -6,6 +5,9 @@ import {
   type ReadingRecord,
   type RefusalNotice,
   type Signer,
+  systemClock,
+  type Timer,
+  type TimerClock,
 } from '@coldtrail/core';
 import type { MqttClient } from 'mqtt';
 import { applyAck } from './ack-applier.js';
@@ -32,13 +34,19 @@ export interface PublisherOptions {
   /** The device's clock: the time of refusal fault records. */
   clock: Clock;
   /**
+   * Network timings: resend and gap timers, PUBACK times, reconnect backoff, the offline-status wait. Never
+   * the simulated reading clock (a faster simulation must not shorten a network timeout); default the system
+   * clock, a `manualClock` in tests.
+   */
+  timers?: TimerClock;
+  /**
    * Wall time (epoch ms) for connect tokens. The broker checks a token against real time (it limits replay),
-   * so a simulated reading clock, which may start anywhere, must not be used here. Default Date.now.
+   * so a simulated reading clock, which may start anywhere, must not be used here. Default `timers.now`.
    */
   wallNow?: () => number;
   /** Batches published and awaiting PUBACK at most. */
   inflightWindow: number;
-  /** A batch PUBACKed but not covered by the ingest's watermark after this long (wall time) is sent again. */
+  /** A batch PUBACKed but not covered by the ingest's watermark after this long (`timers`) is sent again. */
   resendTimeoutMs: number;
   reconnectMinMs: number;
   reconnectMaxMs: number;
@@ -56,6 +64,8 @@ export interface PublisherEvents {
   sent: [OutboxBatch];
   acked: [{ storedUpTo: number; batches: OutboxBatch[] }];
   refused: [{ notice: RefusalNotice; batches: OutboxBatch[]; fault: ReadingRecord }];
+  /** Batches queued to be sent again: not acked `resendTimeoutMs` after their PUBACK, or above a gap. */
+  resent: [{ fromSeqs: number[]; reason: 'timeout' | 'gap' }];
   error: [Error];
 }
 
@@ -67,7 +77,7 @@ interface Session {
   cursor: number;
   /** Batches to send again (timeout or gap), ascending. */
   resend: number[];
-  /** PUBACK wall time per batch not yet acked. */
+  /** PUBACK time (`timers`) per batch not yet acked. */
   pubackAt: Map<number, number>;
 }
 
@@ -79,11 +89,12 @@ interface Session {
  */
 export class Publisher extends TypedEmitter<PublisherEvents> {
   readonly #o: PublisherOptions;
+  readonly #timers: TimerClock;
   readonly #topics: { batches: string; status: string; acks: string };
   readonly #stop = new AbortController();
   #session: Session | undefined;
-  #gapTimer: NodeJS.Timeout | undefined;
-  #resendTimer: NodeJS.Timeout | undefined;
+  #gapTimer: Timer | undefined;
+  #resendTimer: Timer | undefined;
   /** Watermark for which a gap resend was already made: one per value, then only timeouts (no storms). */
   #gapResentFor = -1;
   #blockedLogged = -1;
@@ -92,6 +103,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   constructor(options: PublisherOptions) {
     super(options.log);
     this.#o = options;
+    this.#timers = options.timers ?? systemClock;
     const t = (c: Channel) => deviceTopic(options.org, options.device, c);
     this.#topics = { batches: t(Channel.Batches), status: t(Channel.Status), acks: t(Channel.Acks) };
     this.#loop = this.#run();
@@ -112,10 +124,14 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     if (s?.ready && !this.#stop.signal.aborted) {
       s.ready = false;
       // A graceful DISCONNECT discards the will [MQTT-3.14.4-3], so say offline ourselves (bounded wait).
+      let bound: Timer | undefined;
       await Promise.race([
         publishQos1(s.client, this.#topics.status, STATUS_OFFLINE, true).catch(() => undefined),
-        delay(1000, undefined, { ref: false }),
+        new Promise<void>((resolve) => {
+          bound = this.#timers.setTimeout(resolve, 1000, { unref: true });
+        }),
       ]);
+      bound?.cancel();
     }
     this.#stop.abort();
     await this.#loop;
@@ -128,7 +144,8 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
       let reason = 'connection closed';
       let wasReady = false;
       try {
-        const client = await openSession({ ...this.#o, tokenTime: (this.#o.wallNow ?? Date.now)() });
+        const tokenTime = this.#o.wallNow ? this.#o.wallNow() : this.#timers.now();
+        const client = await openSession({ ...this.#o, tokenTime });
         client.on('error', (err) => {
           reason = err.message;
           this.#o.log.warn('mqtt error', { error: err.message });
@@ -155,7 +172,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
       failures = wasReady ? 0 : failures + 1;
       const wait = Math.min(this.#o.reconnectMaxMs, this.#o.reconnectMinMs * 2 ** Math.min(failures, 16));
       this.#o.log.warn('mqtt connection lost; reconnecting', { reason, inMs: wait });
-      await delay(wait, undefined, { signal: this.#stop.signal }).catch(() => undefined);
+      await this.#timers.sleep(wait, this.#stop.signal);
     }
   }
 
@@ -179,8 +196,11 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     await publishQos1(client, this.#topics.status, STATUS_ONLINE, true);
     if (this.#session !== s) return;
     s.ready = true;
-    this.#resendTimer = setInterval(() => this.#checkTimeouts(), Math.max(10, this.#o.resendTimeoutMs / 4));
-    this.#resendTimer.unref();
+    this.#resendTimer = this.#timers.setInterval(
+      () => this.#checkTimeouts(),
+      Math.max(10, this.#o.resendTimeoutMs / 4),
+      { unref: true },
+    );
     this.emit('connected');
     this.#pump();
   }
@@ -188,8 +208,8 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   #end(): void {
     if (this.#session) this.#session.ready = false;
     this.#session = undefined;
-    clearInterval(this.#resendTimer);
-    clearTimeout(this.#gapTimer);
+    this.#resendTimer?.cancel();
+    this.#gapTimer?.cancel();
   }
 
   #pump(): void {
@@ -231,7 +251,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
       try {
         if (this.#o.outbox.markSent(batch.fromSeq)) this.emit('sent', { ...batch, state: 'sent' });
         const state = this.#o.outbox.batch(batch.fromSeq)?.state;
-        if (state === 'sent') s.pubackAt.set(batch.fromSeq, Date.now());
+        if (state === 'sent') s.pubackAt.set(batch.fromSeq, this.#timers.now());
       } catch (e) {
         this.#fail(e);
       }
@@ -254,9 +274,8 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   }
 
   #armGapCheck(): void {
-    clearTimeout(this.#gapTimer);
-    this.#gapTimer = setTimeout(() => this.#checkGap(), this.#o.gapGraceMs);
-    this.#gapTimer.unref();
+    this.#gapTimer?.cancel();
+    this.#gapTimer = this.#timers.setTimeout(() => this.#checkGap(), this.#o.gapGraceMs, { unref: true });
   }
 
   /**
@@ -276,6 +295,7 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
       this.#queueResend(
         s,
         again.filter((f) => !s.inflight.has(f)),
+        'gap',
       );
     } catch (err) {
       this.#fail(err);
@@ -289,10 +309,10 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     try {
       const w = this.#o.outbox.storedUpTo();
       if (!this.#firstUnstored(w)) return;
-      const due = Date.now() - this.#o.resendTimeoutMs;
+      const due = this.#timers.now() - this.#o.resendTimeoutMs;
       const late = [...s.pubackAt].filter(([f, t]) => t <= due && !s.inflight.has(f)).map(([f]) => f);
       for (const f of late) s.pubackAt.delete(f);
-      if (late.length > 0) this.#queueResend(s, late);
+      if (late.length > 0) this.#queueResend(s, late, 'timeout');
     } catch (err) {
       this.#fail(err);
     }
@@ -312,8 +332,9 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     return undefined;
   }
 
-  #queueResend(s: Session, fromSeqs: number[]): void {
+  #queueResend(s: Session, fromSeqs: number[], reason: 'timeout' | 'gap'): void {
     s.resend = [...new Set([...s.resend, ...fromSeqs])].sort((a, b) => a - b);
+    if (fromSeqs.length > 0) this.emit('resent', { fromSeqs, reason });
     this.#pump();
   }
 

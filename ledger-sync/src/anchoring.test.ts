@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type Batch, hashRecord, isColdtrailError, merkleRoot } from '@coldtrail/core';
+import { type Batch, hashRecord, isColdtrailError, manualClock, merkleRoot } from '@coldtrail/core';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Anchorer, createAnchorer } from './anchoring.js';
@@ -138,6 +138,49 @@ describe('anchoring', () => {
       [1, 4, 4],
       [5, 5, 1],
     ]);
+  });
+
+  it('waits out the retry delay on its timers, doubling it after each failure', async () => {
+    const timers = manualClock(0);
+    let failures = 2;
+    const flaky: LedgerClient = {
+      ...ledger.client,
+      anchorReadings: (a) =>
+        failures-- > 0 ? Promise.reject(new Error('ledger unavailable')) : ledger.client.anchorReadings(a),
+    };
+    const anchored: AnchorEntry[] = [];
+    anchorer = createAnchorer({
+      store,
+      ledger: flaky,
+      window: 4,
+      retryMs: 1_000,
+      timers,
+      log: { ...silentLog, error: (_m, f) => errors.push(f ?? {}) },
+      onAnchored: (a) => anchored.push(a),
+    });
+    ingest = createIngest({
+      store,
+      directory: createLedgerDirectory(ledger.client),
+      log: silentLog,
+      onStored: (d) => anchorer.notify(d),
+    });
+    const failed = async (attempt: number) => {
+      await expect.poll(() => errors.length).toBe(attempt);
+      expect(errors.at(-1)).toMatchObject({ attempt, retry: true });
+      expect(timers.pending()).toBe(1); // the retry, waiting for its time
+    };
+    await send(4);
+    await failed(1);
+    timers.advance(999);
+    expect(timers.pending()).toBe(1);
+    timers.advance(1);
+    await failed(2);
+    timers.advance(1_999); // twice the first delay
+    expect(timers.pending()).toBe(1);
+    timers.advance(1);
+    await expect.poll(() => anchored.length).toBe(1);
+    expect(timers.pending()).toBe(0);
+    expect(await onLedger()).toEqual([[1, 4, 4]]);
   });
 
   it('never anchors a reading changed at rest since ingest', async () => {

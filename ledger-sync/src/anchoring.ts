@@ -1,4 +1,11 @@
-import { ColdtrailError, ErrorCode, hashRecord, merkleRoot, systemClock } from '@coldtrail/core';
+import {
+  ColdtrailError,
+  ErrorCode,
+  hashRecord,
+  merkleRoot,
+  systemClock,
+  type TimerClock,
+} from '@coldtrail/core';
 import { KeyedQueue } from './keyed-queue.js';
 import type { AnchorEntry, LedgerClient } from './ledger-types.js';
 import { type Log, stderrLog } from './log.js';
@@ -9,8 +16,10 @@ export interface AnchorerOptions {
   ledger: Pick<LedgerClient, 'anchorReadings' | 'anchoredUpTo'>;
   /** Records per anchor window. */
   window: number;
-  /** First retry delay after a failed submission (wall ms); doubles up to a minute. */
+  /** First retry delay after a failed submission (ms of `timers`); doubles up to a minute. */
   retryMs?: number;
+  /** Runs the retry delays: the system clock by default (never a simulation's), a `manualClock` in tests. */
+  timers?: TimerClock;
   log?: Log;
   /** Called after each anchor is committed on the ledger. */
   onAnchored?: (anchor: AnchorEntry) => void;
@@ -50,6 +59,7 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
   if (!Number.isSafeInteger(window) || window < 1) throw new RangeError('anchor window must be >= 1');
   const log = options.log ?? stderrLog;
   const retryMs = options.retryMs ?? 5_000;
+  const timers = options.timers ?? systemClock;
   const queue = new KeyedQueue();
   const anchored = new Map<string, number>();
   const failures = new Map<string, number>();
@@ -137,7 +147,7 @@ export function createAnchorer(options: AnchorerOptions): Anchorer {
           log.error('anchoring failed', { device, attempt: n, error: String(err), retry: !corrupted });
           if (corrupted || closed) return;
           const delay = Math.min(retryMs * 2 ** (n - 1), MAX_RETRY_MS);
-          void systemClock.sleep(delay, stop.signal).then(() => notify(device));
+          void timers.sleep(delay, stop.signal).then(() => notify(device));
         },
       );
   };

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Clock } from '@coldtrail/core';
+import type { Clock, TimerClock } from '@coldtrail/core';
 import type { LedgerSyncConfig } from './config.js';
 import { openEmbeddedLedger } from './ledger/index.js';
 import type { LedgerPort } from './ledger-port.js';
@@ -14,10 +14,16 @@ export interface OpenedLedger {
 
 /**
  * The default ledger: the embedded single-node ledger in the data directory (DESIGN §3), acting as the
- * configured org, with tx and block times from `clock` (simulated time in the demo).
+ * configured org, with tx and block times from `clock` (simulated time in the demo) and its block timeout on
+ * `timers` (default the system clock).
  */
-export async function openDefaultLedger(config: LedgerSyncConfig, clock: Clock): Promise<OpenedLedger> {
-  const ledger = await openEmbeddedLedger({ path: resolve(config.dataDir, config.ledgerPath), clock });
+export async function openDefaultLedger(
+  config: LedgerSyncConfig,
+  clock: Clock,
+  timers?: TimerClock,
+): Promise<OpenedLedger> {
+  const path = resolve(config.dataDir, config.ledgerPath);
+  const ledger = await openEmbeddedLedger({ path, clock, ...(timers ? { timers } : {}) });
   return {
     port: ledger.port(config.org),
     verify: (options) => ledger.verify(options),

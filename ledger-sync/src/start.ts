@@ -1,7 +1,17 @@
 import { resolve } from 'node:path';
-import { type Clock, ColdtrailError, ErrorCode, systemClock } from '@coldtrail/core';
+import {
+  type Clock,
+  ColdtrailError,
+  createLifecycle,
+  type Env,
+  ErrorCode,
+  type Lifecycle,
+  opening,
+  systemClock,
+  type TimerClock,
+} from '@coldtrail/core';
 import { type Anchorer, createAnchorer } from './anchoring.js';
-import { type LedgerSyncConfigInput, parseLedgerSyncConfig } from './config.js';
+import { type LedgerSyncConfig, type LedgerSyncConfigInput, parseLedgerSyncConfig } from './config.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { openDefaultLedger } from './default-ledger.js';
 import { createLedgerDirectory } from './device-directory.js';
@@ -25,7 +35,12 @@ export interface LedgerSyncDeps {
   verifyLedger?: LedgerVerifier;
   /** The reading store; default: SQLite at dataDir/readingsFile. */
   store?: ReadingStore;
+  /** Transaction, block and evaluation times (simulated in the demo); default the system clock. */
   clock?: Clock;
+  /** Timers: anchoring retries, the embedded ledger's block timeout. Never scaled; default the system clock. */
+  timers?: TimerClock;
+  /** Where `COLDTRAIL_LEDGER_SYNC_<KEY>` overrides come from; default process.env. */
+  env?: Env;
   log?: Log;
 }
 
@@ -71,44 +86,38 @@ export async function start(
   configInput: LedgerSyncConfigInput,
   deps: LedgerSyncDeps = {},
 ): Promise<LedgerSyncHandle> {
-  const config = parseLedgerSyncConfig(configInput);
-  const clock = deps.clock ?? systemClock;
+  const config = parseLedgerSyncConfig(configInput, deps.env);
+  const time = { clock: deps.clock ?? systemClock, timers: deps.timers ?? systemClock };
   const log = deps.log ?? stderrLog;
-  const owned: { close(): Promise<void> }[] = [];
-  // One writer per data dir: taken before anything is opened, released after everything is closed.
-  if (!deps.ledger || !deps.store) {
-    const lock = lockDataDir(resolve(config.dataDir));
-    owned.push({ close: async () => lock.release() });
-  }
-  try {
+  // Closed newest first: anchoring, the store, the ledger, and last the data dir lock.
+  const life = createLifecycle();
+  return opening(life, async () => {
+    // One writer per data dir: taken before anything is opened, released after everything is closed.
+    if (!deps.ledger || !deps.store) {
+      const lock = lockDataDir(resolve(config.dataDir));
+      life.defer('data dir lock', () => lock.release());
+    }
     let port = deps.ledger;
     let verifyLedger = deps.verifyLedger;
     if (!port) {
-      const embedded = await openDefaultLedger(config, clock);
-      owned.push(embedded);
+      const embedded = life.add('ledger', await openDefaultLedger(config, time.clock, time.timers));
       port = embedded.port;
       verifyLedger ??= embedded.verify;
     }
-    let store = deps.store;
-    if (!store) {
-      store = SqliteReadingStore.open(resolve(config.dataDir, config.readingsFile));
-      owned.push(store);
-    }
-    return assemble(config, createLedgerClient(port), store, verifyLedger, clock, log, owned);
-  } catch (err) {
-    for (const o of owned.reverse()) await o.close().catch(() => {});
-    throw err;
-  }
+    const store =
+      deps.store ??
+      life.add('reading store', SqliteReadingStore.open(resolve(config.dataDir, config.readingsFile)));
+    return assemble(config, createLedgerClient(port), store, verifyLedger, { ...time, log }, life);
+  });
 }
 
 function assemble(
-  config: ReturnType<typeof parseLedgerSyncConfig>,
+  config: LedgerSyncConfig,
   ledger: LedgerClient,
   store: ReadingStore,
   verifyLedger: LedgerVerifier | undefined,
-  clock: Clock,
-  log: Log,
-  owned: { close(): Promise<void> }[],
+  { clock, timers, log }: { clock: Clock; timers: TimerClock; log: Log },
+  life: Lifecycle,
 ): LedgerSyncHandle {
   const directory = createLedgerDirectory(ledger);
   const anchorer = createAnchorer({
@@ -116,6 +125,7 @@ function assemble(
     ledger,
     window: config.anchorWindow,
     retryMs: config.anchorRetryMs,
+    timers,
     log,
   });
   const live = config.liveExcursions ? createLiveExcursions({ ledger, store, anchorer, log }) : undefined;
@@ -132,7 +142,11 @@ function assemble(
     },
   });
   const resumed = config.resumeAnchoring ? resumeAnchoring(store, anchorer, log) : Promise.resolve();
-  let closing: Promise<void> | undefined;
+  life.defer('anchoring', async () => {
+    await resumed;
+    live?.close();
+    await anchorer.close();
+  });
 
   return {
     ingest,
@@ -182,15 +196,7 @@ function assemble(
       await resumed;
       await anchorer.idle();
     },
-    close() {
-      closing ??= (async () => {
-        await resumed;
-        live?.close();
-        await anchorer.close();
-        for (const o of owned.reverse()) await o.close();
-      })();
-      return closing;
-    },
+    close: () => life.close(),
   };
 }
 

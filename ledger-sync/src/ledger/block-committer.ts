@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { ColdtrailError, ErrorCode } from '@coldtrail/core';
+import { ColdtrailError, ErrorCode, systemClock, type Timer, type TimerClock } from '@coldtrail/core';
 import type Database from 'better-sqlite3';
 import { signLowS } from './ecdsa.js';
 import type { LedgerStatements } from './ledger-db.js';
@@ -48,6 +48,8 @@ export interface CommitterOptions {
   now: () => number;
   blockMaxTx: number;
   blockTimeoutMs: number;
+  /** Runs the block timeout; default the system clock. */
+  timers?: TimerClock;
 }
 
 const key = (k: string) => Buffer.from(k, 'utf8');
@@ -56,7 +58,7 @@ export class BlockCommitter {
   private readonly o: CommitterOptions;
   private readonly reader: VersionReader;
   private queue: Pending[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private stopped = false;
   private draining = false;
   private readonly commitBlock: Database.Transaction<(batch: Pending[]) => CommitOutcome[]>;
@@ -74,13 +76,13 @@ export class BlockCommitter {
     return new Promise((resolve, reject) => {
       this.queue.push({ tx, resolve, reject });
       if (this.draining || this.queue.length >= this.o.blockMaxTx) this.cut();
-      else this.timer ??= setTimeout(() => this.cut(), this.o.blockTimeoutMs);
+      else this.timer ??= (this.o.timers ?? systemClock).setTimeout(() => this.cut(), this.o.blockTimeoutMs);
     });
   }
 
   /** Cuts a block of everything queued (also on close, so nothing endorsed is dropped). */
   cut(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.o.blockMaxTx);

@@ -5,6 +5,7 @@ import {
   ErrorCode,
   isIdentifier,
   systemClock,
+  type TimerClock,
 } from '@coldtrail/core';
 import type Database from 'better-sqlite3';
 import type { LedgerPort, SubmitResult } from '../ledger-port.js';
@@ -41,6 +42,8 @@ export interface EmbeddedLedgerOptions {
   blockMaxTx?: number;
   /** Cut a block this long after its first transaction arrived. Default 2 ms. */
   blockTimeoutMs?: number;
+  /** Runs the block timeout (never a simulation's clock). Default: system clock. */
+  timers?: TimerClock;
 }
 
 export interface EmbeddedLedger {
@@ -93,7 +96,9 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
             why: `the ledger's ${blocks} blocks are signed by it, and a new key would break them`,
           };
     const [node, runtime] = await Promise.all([nodeIdentity(paths.keysDir, policy), contractRuntime()]);
-    return new Ledger(paths, db, node, runtime, options.clock ?? systemClock, blockMaxTx, blockTimeoutMs);
+    const clock = options.clock ?? systemClock;
+    const timers = options.timers ?? systemClock;
+    return new Ledger(paths, db, node, runtime, clock, { blockMaxTx, blockTimeoutMs, timers });
   } catch (err) {
     db.close();
     throw err;
@@ -115,8 +120,7 @@ class Ledger implements EmbeddedLedger {
     node: Identity,
     runtime: ContractRuntime,
     clock: Clock,
-    blockMaxTx: number,
-    blockTimeoutMs: number,
+    blocks: { blockMaxTx: number; blockTimeoutMs: number; timers: TimerClock },
   ) {
     this.paths = paths;
     this.db = db;
@@ -133,8 +137,7 @@ class Ledger implements EmbeddedLedger {
       statements,
       nodeKey: node.privateKey,
       now: () => clock.now(),
-      blockMaxTx,
-      blockTimeoutMs,
+      ...blocks,
     });
   }
 

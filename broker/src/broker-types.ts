@@ -1,4 +1,4 @@
-import type { Clock } from '@coldtrail/core';
+import type { Clock, Env, TimerClock } from '@coldtrail/core';
 import type { BatchCounts } from './batch-gate.js';
 import type { BrokerLog } from './broker-log.js';
 import type { DeviceDirectory, IngestPort } from './ports.js';
@@ -10,6 +10,10 @@ export interface BrokerDeps {
   ingest: IngestPort;
   /** Checks connect-token freshness; pass the shared simulated clock when devices run on one. */
   clock?: Pick<Clock, 'now'>;
+  /** Runs the close-time drain timeout; default the system clock. */
+  timers?: TimerClock;
+  /** Where `COLDTRAIL_BROKER_<KEY>` overrides come from; default process.env. */
+  env?: Env;
   log?: BrokerLog;
   /** Extra read-only principals (e.g. an observer subscribing to acks/status). */
   serviceCredentials?: readonly ServiceCredential[];

@@ -3,10 +3,13 @@ import {
   type AckMessage,
   Channel,
   ColdtrailError,
+  createLifecycle,
   deviceTopic,
   ErrorCode,
+  opening,
   parseTopic,
   systemClock,
+  type TimerClock,
 } from '@coldtrail/core';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import { decidePublish, maySubscribe } from './acl.js';
@@ -27,9 +30,10 @@ const PUBLISH_OVERHEAD = 2 + 65_535 + 2;
 
 /** Starts the aedes broker with coldtrail's device auth, ACL and ingest hook. */
 export async function start(config: BrokerConfig | undefined, deps: BrokerDeps): Promise<BrokerHandle> {
-  const cfg = resolveBrokerConfig(config ?? {});
+  const cfg = resolveBrokerConfig(config ?? {}, deps.env);
   const log = deps.log ?? stderrLog;
   const clock = deps.clock ?? systemClock;
+  const timers = deps.timers ?? systemClock;
   const principals = new WeakMap<Client, Principal>();
   const counters = { connectsAccepted: 0, connectsRefused: 0, publishesDenied: 0, subscriptionsDenied: 0 };
   let closing = false;
@@ -150,9 +154,12 @@ export async function start(config: BrokerConfig | undefined, deps: BrokerDeps):
     return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
   }
 
-  let listener: TcpListener;
-  try {
-    listener = await listenTcp(
+  const life = createLifecycle();
+  let aedesClosed: Promise<void> | undefined;
+  const closeAedes = () => (aedesClosed ??= new Promise<void>((resolve) => aedes.close(() => resolve())));
+  life.defer('aedes', closeAedes);
+  const listener: TcpListener = await opening(life, () =>
+    listenTcp(
       cfg.host,
       cfg.port,
       (socket) => {
@@ -167,24 +174,40 @@ export async function start(config: BrokerConfig | undefined, deps: BrokerDeps):
         });
       },
       (err) => log.error('server-error', { reason: err.message }),
-    );
-  } catch (err) {
-    await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    const where = `${cfg.host}:${cfg.port}`;
-    const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
-    throw new ColdtrailError(
-      ErrorCode.Unavailable,
-      inUse
-        ? `MQTT port ${where} is already in use (another broker?); pick another port, or 0 for a free one`
-        : `cannot listen on ${where}: ${(err as Error).message}`,
-      { cause: err },
-    );
-  }
+    ).catch((err: unknown) => {
+      const where = `${cfg.host}:${cfg.port}`;
+      const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      throw new ColdtrailError(
+        ErrorCode.Unavailable,
+        inUse
+          ? `MQTT port ${where} is already in use (another broker?); pick another port, or 0 for a free one`
+          : `cannot listen on ${where}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }),
+  );
   const { port } = listener;
   const urlHost = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
   log.info('listening', { host: cfg.host, port });
 
-  let closed: Promise<void> | undefined;
+  life.defer('broker', async () => {
+    closing = true;
+    const stopped = listener.stopAccepting();
+    // A hung ingest must not block shutdown: past the drain timeout, close anyway. Its batch got no PUBACK,
+    // so the device resends it after reconnecting (as after an ingest failure, see batch-gate.ts).
+    if (!(await settlesWithin(gate.idle(), cfg.drainTimeoutMs, timers))) {
+      log.warn('close-drain-timeout', {
+        batchesInFlight: gate.inFlight(),
+        waitedMs: cfg.drainTimeoutMs,
+        action: 'closing without their PUBACK; devices resend',
+      });
+    }
+    await tracker.drained();
+    await closeAedes();
+    listener.destroyAll();
+    await stopped;
+    log.info('closed', { port });
+  });
   return {
     host: cfg.host,
     port,
@@ -195,40 +218,20 @@ export async function start(config: BrokerConfig | undefined, deps: BrokerDeps):
       batches: gate.counts(),
       batchesInFlight: gate.inFlight(),
     }),
-    close() {
-      closed ??= (async () => {
-        closing = true;
-        const stopped = listener.stopAccepting();
-        // A hung ingest must not block shutdown: past the drain timeout, close anyway. Its batch got no PUBACK,
-        // so the device resends it after reconnecting (as after an ingest failure, see batch-gate.ts).
-        if (!(await settlesWithin(gate.idle(), cfg.drainTimeoutMs))) {
-          log.warn('close-drain-timeout', {
-            batchesInFlight: gate.inFlight(),
-            waitedMs: cfg.drainTimeoutMs,
-            action: 'closing without their PUBACK; devices resend',
-          });
-        }
-        await tracker.drained();
-        await new Promise<void>((resolve) => aedes.close(() => resolve()));
-        listener.destroyAll();
-        await stopped;
-        log.info('closed', { port });
-      })();
-      return closed;
-    },
+    close: () => life.close(),
   };
 }
 
 /** True if `promise` settles within `ms`, false if it is still pending then. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
+async function settlesWithin(promise: Promise<unknown>, ms: number, timers: TimerClock): Promise<boolean> {
+  let timer: { cancel(): void } | undefined;
   const expired = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+    timer = timers.setTimeout(() => resolve(false), ms);
   });
   try {
     return await Promise.race([promise.then(() => true), expired]);
   } finally {
-    clearTimeout(timer);
+    timer?.cancel();
   }
 }
 

@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Interruption } from './demo/interruption.js';
 import { describeFailure, Exit } from './exit-codes.js';
 
 /**
@@ -41,7 +42,9 @@ export function buildProgram(): Command {
     )
     .option('--scenario <file>', 'scenario YAML for the simulated probe (default: the 2-8 °C lane)')
     .option('--json', 'print one JSON object on stdout instead of the summary')
-    .action(async (opts) => (await import('./commands/demo.js')).demo(opts));
+    .action(async (opts) =>
+      (await import('./commands/demo.js')).demo(opts, { interruption: () => interruptHandling() }),
+    );
 
   program
     .command('provenance')
@@ -123,6 +126,31 @@ function port(v: string): number {
     throw new InvalidArgumentError(`"${v}" is not a TCP port (1-65535)`);
   }
   return n;
+}
+
+type SignalSource = Pick<NodeJS.Process, 'once' | 'off'>;
+
+/**
+ * The process's Ctrl-C for a command that winds down gracefully: the first SIGINT or SIGTERM aborts the
+ * signal (the command returns, with Exit.Interrupted); after `allowQuit()` another SIGINT exits at once with
+ * 130. That exit is the only one not made by returning from `run`, and it is made here, at the entry.
+ */
+export function interruptHandling(
+  proc: SignalSource = process,
+  exit: (code: number) => void = (code) => process.exit(code),
+): Interruption {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  proc.once('SIGINT', onSignal);
+  proc.once('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    allowQuit: () => void proc.once('SIGINT', () => exit(Exit.Interrupted)),
+    dispose() {
+      proc.off('SIGINT', onSignal);
+      proc.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 /** Runs the CLI; resolves to the exit code. Commands set `process.exitCode` for non-error outcomes. */

@@ -9,6 +9,7 @@ import { CloseStack } from '../demo/close-stack.js';
 import { agentPosition, DEMO, demoProfile, nextSscc, simulatedStart } from '../demo/demo-setup.js';
 import { runTrip } from '../demo/demo-trip.js';
 import { createFileLog, type FileLog } from '../demo/file-log.js';
+import { type Interruption, manualInterruption } from '../demo/interruption.js';
 import { openSerialLink, type SerialChoice } from '../demo/serial-link.js';
 import { Exit, ExitError } from '../exit-codes.js';
 import { demoJson, renderProvenance } from '../render/provenance-text.js';
@@ -23,24 +24,38 @@ export interface DemoOptions {
   json?: boolean;
 }
 
+export interface DemoDeps {
+  /**
+   * Watches for Ctrl-C once the demo starts its services (the CLI's entry passes one bound to the process's
+   * signals); default: no signals.
+   */
+  interruption?: () => Interruption;
+}
+
 /**
  * `coldtrail demo`: one simulated shipment through the real path — probe firmware on a serial link, agent,
  * broker with ingest, ledger-sync with the embedded ledger — then the shipment's provenance. The demo owns
  * its data dir while it runs (a second one exits 5), and starts the shipment only once every service is up.
  */
-export async function demo(opts: DemoOptions): Promise<void> {
+export async function demo(opts: DemoOptions, deps: DemoDeps = {}): Promise<void> {
   const wallStart = Date.now();
   const dataDir = resolveDataDir(opts.dataDir);
   const scenario = await loadScenario(opts.scenario ?? defaultScenarioPath);
   const lock = lockDataDir(dataDir);
   try {
-    await run(opts, dataDir, scenario, wallStart);
+    await run(opts, dataDir, scenario, wallStart, deps.interruption ?? manualInterruption);
   } finally {
     lock.release();
   }
 }
 
-async function run(opts: DemoOptions, dataDir: string, scenario: Scenario, wallStart: number): Promise<void> {
+async function run(
+  opts: DemoOptions,
+  dataDir: string,
+  scenario: Scenario,
+  wallStart: number,
+  watchInterruption: () => Interruption,
+): Promise<void> {
   const status = createStatusLine(process.stderr);
   status.log(`coldtrail demo: data directory ${dataDir}`);
   const agentHome = agentDir(dataDir);
@@ -50,10 +65,7 @@ async function run(opts: DemoOptions, dataDir: string, scenario: Scenario, wallS
   const logs = createFileLog(join(dataDir, 'demo.log'), () => clock.now());
 
   const stack = new CloseStack();
-  const interrupted = new AbortController();
-  const onSignal = () => interrupted.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const interrupted = watchInterruption();
   try {
     const ls = stack.push(
       'ledger-sync',
@@ -127,7 +139,7 @@ async function run(opts: DemoOptions, dataDir: string, scenario: Scenario, wallS
         ),
       );
       const window = { start: scenarioStart, durationMs: scenario.durationMs };
-      toSeq = await runTrip(agent, clock, window, interrupted.signal, status);
+      toSeq = await runTrip(agent, clock, window, interrupted, status);
       status.update(1, 'anchoring the last window, evaluating excursions, completing the shipment');
       await ls.completeShipment(sscc, toSeq);
     } catch (err) {
@@ -147,8 +159,7 @@ async function run(opts: DemoOptions, dataDir: string, scenario: Scenario, wallS
     if (!report.verification.ok) process.exitCode = Exit.VerificationFailed;
     else if (interrupted.signal.aborted) process.exitCode = Exit.Interrupted;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupted.dispose();
     status.done();
     const failure = await stack.closeAll();
     if (failure) process.stderr.write(`coldtrail: warning: ${failure.message}\n`);

@@ -1,24 +1,20 @@
-/** Closes what was opened, newest first; keeps going when one close fails and reports the first failure. */
+import { createLifecycle } from '@coldtrail/core';
+
+/**
+ * Closes what was opened, newest first; keeps going when one close fails and reports the first failure
+ * (core's lifecycle, as every service's start() uses it, with the failure returned for a warning).
+ */
 export class CloseStack {
-  private readonly items: { name: string; close(): Promise<void> | void }[] = [];
+  private readonly life = createLifecycle();
 
   push<T extends { close(): Promise<void> | void }>(name: string, item: T): T {
-    this.items.push({ name, close: () => item.close() });
-    return item;
+    return this.life.add(name, item);
   }
 
-  async closeAll(): Promise<Error | undefined> {
-    let first: Error | undefined;
-    while (this.items.length > 0) {
-      const item = this.items.pop()!;
-      try {
-        await item.close();
-      } catch (err) {
-        first ??= new Error(
-          `closing ${item.name} failed: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      }
-    }
-    return first;
+  closeAll(): Promise<Error | undefined> {
+    return this.life.close().then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
   }
 }

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentHandle } from '@coldtrail/agent';
 import type { Clock } from '@coldtrail/core';
-import { Exit } from '../exit-codes.js';
 import type { StatusLine } from '../status-line.js';
+import type { Interruption } from './interruption.js';
 
 /** How long the agent may take, in wall time, to get its last readings stored after sampling stops. */
 const DRAIN_TIMEOUT_MS = 60_000;
@@ -15,9 +15,10 @@ export async function runTrip(
   agent: AgentHandle,
   clock: Clock,
   window: { start: number; durationMs: number },
-  interrupted: AbortSignal,
+  interruption: Interruption,
   status: StatusLine,
 ): Promise<number> {
+  const interrupted = interruption.signal;
   const end = window.start + window.durationMs;
   while (clock.now() < end && !interrupted.aborted) {
     const s = agent.stats();
@@ -33,7 +34,7 @@ export async function runTrip(
   // `coldtrail shipment complete`).
   if (interrupted.aborted) {
     status.log('interrupted: ending the trip here and closing the shipment (Ctrl-C again to quit at once)');
-    process.once('SIGINT', () => process.exit(Exit.Interrupted));
+    interruption.allowQuit();
   }
   await agent.stopSampling();
   status.update(1, 'sampling done; waiting for the last readings to be stored');

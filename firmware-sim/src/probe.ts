@@ -1,5 +1,5 @@
 import type { BindingInterface } from '@coldtrail/core';
-import { type Clock, ColdtrailError, ErrorCode, systemClock } from '@coldtrail/core';
+import { type Clock, ColdtrailError, createLifecycle, ErrorCode, systemClock } from '@coldtrail/core';
 import { SerialPortStream } from '@serialport/stream';
 import { createProbeSlave, type ProbeEvent } from './probe-slave.js';
 import { osSerialBinding } from './pty-pair.js';
@@ -70,17 +70,10 @@ export async function startProbe(config: ProbeConfig, deps: ProbeDeps = {}): Pro
     if (err?.disconnected) onEvent?.({ type: 'disconnected', at: clock.now(), message: err.message });
   });
 
-  let closing: Promise<void> | undefined;
-  return {
-    path: config.path,
-    unit,
-    startEpochMs,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        if (!port.isOpen) return resolve();
-        port.close(() => resolve());
-      });
-      return closing;
-    },
-  };
+  const life = createLifecycle();
+  life.defer(
+    'serial port',
+    () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
+  );
+  return { path: config.path, unit, startEpochMs, close: () => life.close() };
 }

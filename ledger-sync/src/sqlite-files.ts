@@ -1,5 +1,42 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
+
+/**
+ * Creates a new database at `path` so that the path only ever holds a complete one: it is built under a
+ * temporary name beside it (`init` runs in one transaction, synchronous=FULL), synced, renamed into place,
+ * and the directory synced. A power cut or a kill during the first start leaves at most a stray temporary
+ * file, never a half-made database that assertTables would then — rightly — refuse for good (found by
+ * test/power-loss: SCHEMA_SQL's statements each committed on their own).
+ */
+export function createDatabaseAtomically(path: string, init: (db: Database.Database) => void): void {
+  const tmp = `${path}.creating-${process.pid}`;
+  for (const f of [tmp, `${tmp}-journal`]) rmSync(f, { force: true });
+  const db = new Database(tmp);
+  try {
+    db.pragma('synchronous = FULL');
+    db.transaction(() => init(db))();
+  } catch (err) {
+    db.close();
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  db.close();
+  const fd = openSync(tmp, 'r+');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dir = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
 
 /**
  * The file holds the tables of a coldtrail database (`what`: "ledger", "reading store"): a 0-byte or

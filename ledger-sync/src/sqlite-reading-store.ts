@@ -19,7 +19,7 @@ import type {
   StoredRecord,
   StoreStats,
 } from './reading-store.js';
-import { assertTables, closeForReaders } from './sqlite-files.js';
+import { assertTables, closeForReaders, createDatabaseAtomically } from './sqlite-files.js';
 import { SCHEMA_SQL, SCHEMA_VERSION } from './sqlite-schema.js';
 
 const STORE_TABLES = ['batches', 'heads', 'readings'];
@@ -148,11 +148,16 @@ export class SqliteReadingStore implements ReadingStore {
    */
   static open(path: string): SqliteReadingStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const existed = path !== ':memory:' && existsSync(path);
+    if (path !== ':memory:' && !existsSync(path)) {
+      createDatabaseAtomically(path, (fresh) => {
+        fresh.exec(SCHEMA_SQL);
+        fresh.pragma(`user_version = ${SCHEMA_VERSION}`);
+      });
+    }
     const db = new Database(path);
     try {
       db.pragma('busy_timeout = 5000');
-      if (existed) assertStore(db, path);
+      if (path !== ':memory:') assertStore(db, path);
       db.pragma('journal_mode = WAL');
       // FULL: the WAL is fsynced at every commit, so a stored batch survives power loss (sqlite.org/pragma.html#pragma_synchronous).
       db.pragma('synchronous = FULL');

@@ -47,12 +47,11 @@ const PLAN: CrashPlan = LONG
 const TIMEOUT = LONG ? 2 * 3_600_000 : 120_000;
 
 /**
- * Found by this test and reported, not fixed here (production code): a power cut — or a kill -9, the same
- * commits are in the page cache — during the reading store's very first open leaves a file that
- * SqliteReadingStore.open then refuses for good ("not a coldtrail reading store ... restore it from a
- * backup"): the file is created empty before its first commit is durable, and each statement of SCHEMA_SQL
- * commits on its own, so a cut between them leaves some of the tables. Nothing had been acknowledged yet.
- * Tolerated only before the writer's first open of the store returned, and only as that refusal.
+ * Found by this test: a power cut (or a kill -9) during the reading store's very first open used to leave a
+ * file that SqliteReadingStore.open then refused for good ("not a coldtrail reading store ... restore it
+ * from a backup"), as each statement of SCHEMA_SQL committed on its own. Stores and ledgers are now created
+ * under a temporary name and renamed into place (sqlite-files.ts createDatabaseAtomically), so with
+ * synchronous=FULL no crash point may show it; the negative controls still may.
  */
 const FIRST_START_REFUSAL = /^reading store does not open: .* is not a coldtrail reading store/;
 
@@ -97,8 +96,10 @@ it(
     runs.push(run);
     const m = markers(run);
     expect(m.at(-1)).toBe('done');
-    // the production code asked for FULL on both databases, and nothing in the writer changed it
+    // the production code asked for FULL on both databases (and on the store while it is created under a
+    // temporary name), and nothing in the writer changed it
     expect(m.filter((x) => x.startsWith('pragma ')).map((x) => x.split(' ').slice(2).join(' '))).toEqual([
+      'synchronous = full',
       'synchronous = full',
       'synchronous = full',
     ]);
@@ -120,8 +121,7 @@ it(
     expect(report.withUnsynced).toBeGreaterThan(report.points.synced / 2);
     expect(report.withAcks).toBeGreaterThan(report.points.synced / 2);
     expect(show(report.failures.filter((f) => f.afterStart))).toBe('');
-    const beforeStart = report.failures.filter((f) => !f.afterStart).flatMap((f) => f.problems);
-    expect(beforeStart.filter((p) => !FIRST_START_REFUSAL.test(p))).toEqual([]);
+    expect(show(report.failures)).toBe('');
   },
   TIMEOUT,
 );
@@ -134,6 +134,7 @@ it.each(['off', 'normal'] as const)(
     const m = markers(run);
     expect(m.at(-1)).toBe('done');
     expect(m.filter((x) => x.startsWith('rewrote ')).map((x) => x.split(' ').slice(2).join(' '))).toEqual([
+      `synchronous = ${unsafe}`,
       `synchronous = ${unsafe}`,
       `synchronous = ${unsafe}`,
     ]);

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
 import Database from 'better-sqlite3';
-import { assertTables } from '../sqlite-files.js';
+import { assertTables, createDatabaseAtomically } from '../sqlite-files.js';
 import type { Version } from './ledger-records.js';
 
 /**
@@ -74,12 +74,12 @@ CREATE TABLE IF NOT EXISTS history (
  */
 export async function openLedgerDb(paths: LedgerPaths): Promise<Database.Database> {
   await mkdir(dirname(paths.dbFile), { recursive: true });
-  const existed = existsSync(paths.dbFile);
   let db: Database.Database | undefined;
   try {
+    if (!existsSync(paths.dbFile)) createDatabaseAtomically(paths.dbFile, (fresh) => fresh.exec(SCHEMA));
     db = new Database(paths.dbFile);
     db.pragma('busy_timeout = 5000');
-    if (existed) assertLedgerSchema(db, paths.dbFile);
+    assertLedgerSchema(db, paths.dbFile);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.exec(SCHEMA);

@@ -11,11 +11,12 @@ import {
   verifyChain,
 } from '@coldtrail/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AgentDeps, start } from './agent.js';
+import { type AgentDeps, OUTBOX_FILE, start } from './agent.js';
 import type { AgentEvents, AgentHandle } from './agent-handle.js';
 import { type AgentConfig, parseAgentConfig } from './config.js';
 import { loadOrCreateDeviceKey } from './device-key.js';
 import { type IngestEmulator, startIngestEmulator, type Verdict } from './fixtures/ingest-emulator.js';
+import { rotOutboxRecord } from './fixtures/outbox-rot.js';
 import { eventually } from './fixtures/wait.js';
 import { type Log, silentLog } from './log.js';
 import type { SensorSource } from './sensor-source.js';
@@ -201,10 +202,13 @@ describe('agent', () => {
   it('reports a refused batch as an event and a fault record, and drained() says why it cannot finish', async () => {
     const key = await loadOrCreateDeviceKey(dir);
     let signed = 0;
+    // Record #4 rots on the device's disk while batch 3-4 is being signed: the batch keeps the device's valid
+    // signature but its records no longer chain to the head it signed, so the ingest refuses 3-4 by name.
+    // (A corrupted signature is refused as 0-0: an unsigned payload must not mark the device's batches refused.)
     const signer: Signer = async (m) => {
-      const sig = await key.signer(m);
-      if (!Buffer.from(m).toString().includes('coldtrail/batch-header')) return sig; // connect tokens
-      return ++signed === 2 ? sig.map((b, i) => (i === 5 ? b ^ 0xff : b)) : sig;
+      const header = Buffer.from(m).toString().includes('coldtrail/batch-header'); // not a connect token
+      if (header && ++signed === 2) rotOutboxRecord(join(dir, OUTBOX_FILE), 4);
+      return key.signer(m);
     };
     const probe = scriptedSource(6, (k) => [temp(k)]);
     const a = await run({ batchMaxRecords: 2 }, { sources: [probe], signer, publicKey: key.publicKey });

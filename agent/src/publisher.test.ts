@@ -13,6 +13,7 @@ import {
 } from '@coldtrail/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type IngestEmulator, startIngestEmulator, type Verdict } from './fixtures/ingest-emulator.js';
+import { rotOutboxRecord } from './fixtures/outbox-rot.js';
 import { eventually } from './fixtures/wait.js';
 import type { Log } from './log.js';
 import { Outbox } from './outbox.js';
@@ -80,14 +81,14 @@ function start(over: Partial<PublisherOptions> = {}): Publisher {
 }
 
 /** Appends `n` records and batches them `per` records at a time. */
-async function produce(n: number, per: number, batchSigner: Signer = signer): Promise<void> {
+async function produce(n: number, per: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     outbox.append(
       [{ sensor: 'probe-1', kind: 'temperature', value: 5 + (i % 10) / 10, unit: 'CEL' }],
       T0 + i,
     );
   }
-  while (await outbox.createBatch(per, batchSigner, T0 + n)) {}
+  while (await outbox.createBatch(per, signer, T0 + n)) {}
 }
 
 const storedAll = () =>
@@ -179,11 +180,11 @@ describe('Publisher against a real aedes broker', () => {
 
   it('marks a refused batch, keeps its records, chains a fault, and blocks instead of resending', async () => {
     await produce(5, 5);
-    const badSigner: Signer = (m) => {
-      const sig = signer(m) as Uint8Array;
-      return sig.map((b, i) => (i === 0 ? b ^ 1 : b));
-    };
-    await produce(5, 5, badSigner); // batch 6-10 carries a bad signature
+    await produce(5, 5);
+    // Record #8 rots on the device's disk after batch 6-10 was signed: the batch keeps the device's valid
+    // signature but its records no longer chain to the head it signed, so the ingest refuses 6-10 by name.
+    // (A corrupted signature is refused as 0-0: an unsigned payload must not mark the device's batches refused.)
+    rotOutboxRecord(join(dir, 'outbox.sqlite'), 8);
     await produce(5, 5);
     const p = start({ resendTimeoutMs: 100 });
     const refused = await new Promise<PublisherEvents['refused'][0]>((r) => p.once('refused', r));

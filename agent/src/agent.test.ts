@@ -17,9 +17,9 @@ import { type AgentConfig, parseAgentConfig } from './config.js';
 import { loadOrCreateDeviceKey } from './device-key.js';
 import { type IngestEmulator, startIngestEmulator, type Verdict } from './fixtures/ingest-emulator.js';
 import { rotOutboxRecord } from './fixtures/outbox-rot.js';
+import { scriptedSource } from './fixtures/scripted-source.js';
 import { eventually } from './fixtures/wait.js';
 import { type Log, silentLog } from './log.js';
-import type { SensorSource } from './sensor-source.js';
 
 const DEVICE = 'truck-12';
 const ORG = 'acme';
@@ -37,45 +37,6 @@ function manualClock(start: number): Clock & { t: number } {
       }),
   };
   return c;
-}
-
-/** An in-test SensorSource: `script(k)` gives cycle k's samples, or throws; after `cycles` reads it idles. */
-function scriptedSource(cycles: number, script: (k: number) => Sample[]): SensorSource & { reads: number } {
-  const s = {
-    address: 'test://probe',
-    reads: 0,
-    closed: false,
-    read(signal?: AbortSignal): Promise<Sample[]> {
-      if (s.reads >= cycles) {
-        return new Promise((resolve) => signal?.addEventListener('abort', () => resolve([]), { once: true }));
-      }
-      const k = s.reads++;
-      return Promise.resolve().then(() => script(k));
-    },
-    close: async () => {},
-  };
-  return s;
-}
-
-/** A SensorSource whose next read answers when the test says so. */
-function gatedSource(): SensorSource & { waiting(): boolean; release(): void } {
-  let pending: (() => void) | undefined;
-  let n = 0;
-  return {
-    address: 'test://gated',
-    read: (signal?: AbortSignal) =>
-      new Promise<Sample[]>((resolve) => {
-        pending = () => resolve([temp(n++)]);
-        signal?.addEventListener('abort', () => resolve([]), { once: true });
-      }),
-    waiting: () => pending !== undefined,
-    release: () => {
-      const answer = pending;
-      pending = undefined;
-      answer?.();
-    },
-    close: async () => {},
-  };
 }
 
 const temp = (value: number): Sample => ({ sensor: 'probe-1', kind: 'temperature', value, unit: 'CEL' });
@@ -129,11 +90,14 @@ async function run(over: Partial<AgentConfig>, deps: AgentDeps): Promise<AgentHa
 describe('agent', () => {
   it('samples on the clock, records faults, and delivers everything end to end', async () => {
     const t0 = clock.now();
-    const probe = scriptedSource(12, (k) => {
-      if (k === 4) throw new Error('driver bug');
-      if (k === 7) return [{ sensor: 'probe-1', kind: 'fault', fault: 'crc' }];
-      return [temp(4 + k / 10), hum(50)];
-    });
+    const probe = scriptedSource(
+      (k) => {
+        if (k === 4) throw new Error('driver bug'); // read() rejects: a source breaking its contract
+        if (k === 7) return [{ sensor: 'probe-1', kind: 'fault', fault: 'crc' }];
+        return [temp(4 + k / 10), hum(50)];
+      },
+      { cycles: 12 },
+    );
     const a = await run({}, { sources: [probe] });
     await eventually(() => probe.reads === 12, 'twelve polling cycles');
     await a.stopSampling();
@@ -164,7 +128,7 @@ describe('agent', () => {
   });
 
   it('cuts a batch when its oldest record reaches batchMaxAgeMs, before it is full', async () => {
-    const probe = scriptedSource(10, (k) => [temp(k)]);
+    const probe = scriptedSource((k) => [temp(k)], { cycles: 10 });
     const sizes: number[] = [];
     const a = await run({ batchMaxRecords: 50, batchMaxAgeMs: 3 * PERIOD }, { sources: [probe] });
     a.on('batch', (b) => sizes.push(b.toSeq - b.fromSeq + 1));
@@ -175,7 +139,7 @@ describe('agent', () => {
 
   it('stores while the broker is away and delivers after it comes back; restarts continue the chain', async () => {
     await broker.stop();
-    const probe = scriptedSource(6, (k) => [temp(k)]);
+    const probe = scriptedSource((k) => [temp(k)], { cycles: 6 });
     const a = await run({ batchMaxRecords: 2 }, { sources: [probe] });
     await eventually(() => probe.reads === 6, 'six cycles offline');
     await a.stopSampling();
@@ -189,7 +153,7 @@ describe('agent', () => {
     await a.close();
     await a.close(); // idempotent
 
-    const probe2 = scriptedSource(3, (k) => [temp(10 + k)]);
+    const probe2 = scriptedSource((k) => [temp(10 + k)], { cycles: 3 });
     const b = await run({ batchMaxRecords: 2 }, { sources: [probe2] });
     expect(b.nextSeq()).toBe(7);
     await eventually(() => probe2.reads === 3, 'three more cycles');
@@ -210,7 +174,7 @@ describe('agent', () => {
       if (header && ++signed === 2) rotOutboxRecord(join(dir, OUTBOX_FILE), 4);
       return key.signer(m);
     };
-    const probe = scriptedSource(6, (k) => [temp(k)]);
+    const probe = scriptedSource((k) => [temp(k)], { cycles: 6 });
     const a = await run({ batchMaxRecords: 2 }, { sources: [probe], signer, publicKey: key.publicKey });
     const refused = await new Promise<AgentEvents['refused'][0]>((r) => a.once('refused', r));
     expect(refused.notice).toMatchObject({ fromSeq: 3, toSeq: 4 });
@@ -250,7 +214,7 @@ describe('agent', () => {
         if (message.startsWith('deleted acknowledged records')) pruned.push(fields?.records);
       },
     };
-    const probe = gatedSource();
+    const probe = scriptedSource((k) => [temp(k)], { gated: true });
     const a = await run({ batchMaxRecords: 1, retentionMs: 0 }, { sources: [probe], timers, log });
     const reading = async (seq: number) => {
       await eventually(() => probe.waiting(), `the sampler reading #${seq}`);
@@ -269,7 +233,7 @@ describe('agent', () => {
   });
 
   it('opens configured addresses through openSource and closes what it opened', async () => {
-    const probe = scriptedSource(2, (k) => [temp(k)]);
+    const probe = scriptedSource((k) => [temp(k)], { cycles: 2 });
     let closed = 0;
     const opened: string[] = [];
     const a = await run(

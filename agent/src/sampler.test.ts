@@ -1,7 +1,7 @@
 import { type Clock, type Sample, silentLog } from '@coldtrail/core';
 import { describe, expect, it } from 'vitest';
+import { scriptedSource } from './fixtures/scripted-source.js';
 import { runSampler } from './sampler.js';
-import type { SensorSource } from './sensor-source.js';
 
 const PERIOD = 60_000;
 const HOUR = 3_600_000;
@@ -24,11 +24,7 @@ function fakeClock() {
   return { clock, sleeps, step };
 }
 
-const source: SensorSource = {
-  address: 'fake://probe',
-  read: async (): Promise<Sample[]> => [{ sensor: 'p', kind: 'temperature', value: 4, unit: 'CEL' }],
-  close: async () => {},
-};
+const reading: Sample = { sensor: 'p', kind: 'temperature', value: 4, unit: 'CEL' };
 
 /** Runs the sampler for `cycles` cycles; `onCycle(i)` runs after cycle i was recorded. Returns the timestamps. */
 async function sample(f: ReturnType<typeof fakeClock>, cycles: number, onCycle: (i: number) => void) {
@@ -37,7 +33,7 @@ async function sample(f: ReturnType<typeof fakeClock>, cycles: number, onCycle: 
   await runSampler({
     clock: f.clock,
     periodMs: PERIOD,
-    sources: [source],
+    sources: [scriptedSource(() => [reading], { address: 'fake://probe' })],
     log: silentLog,
     signal: stop.signal,
     onSamples: (_samples, ts) => {

@@ -1,3 +1,4 @@
+import { EventEmitter, once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,6 +15,7 @@ import {
   valuesAt,
 } from '@coldtrail/firmware-sim';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sensorSourceContract } from '../sensor-source.contract.js';
 import type { SensorSource } from '../sensor-source.js';
 import { openModbusSource } from './modbus-source.js';
 
@@ -192,6 +194,62 @@ for (const transport of transports) {
       await source.close();
       await source.close();
       await expect(source.read()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    });
+  });
+}
+
+/** A probe that answers from the start and falls silent (stays connected, answers nothing) at SILENT_AT. */
+const SILENT_AT = 60 * MIN;
+const contractScenario = parseScenario(`
+name: sensor-source-contract
+duration: 3h
+faults:
+  - { kind: silent, at: 60m, duration: 60m }
+`);
+
+for (const transport of transports) {
+  describe.skipIf(!transport.available)(`over ${transport.name}`, () => {
+    sensorSourceContract('Modbus source against firmware-sim', async ({ timeoutMs }) => {
+      let now = T0;
+      let pair: SerialPair | undefined = await transport.open();
+      // Requests the probe heard and said nothing to; `waiting()` takes them one at a time.
+      let unanswered = 0;
+      let taken = 0;
+      const heard = new EventEmitter();
+      const probe = await startProbe(
+        { path: pair.devicePath, unit: 1, scenario: contractScenario, startEpochMs: T0 },
+        {
+          binding: pair.binding,
+          clock: { now: () => now, sleep: async () => {} },
+          onEvent: (e) => {
+            if (e.type !== 'fault' || e.fault !== 'silent') return;
+            unanswered++;
+            heard.emit('request');
+          },
+        },
+      );
+      const address = `modbus://${pair.hostPath}?baud=9600&unit=1&timeout=${timeoutMs}`;
+      const source = await openModbusSource(address, { binding: pair.binding });
+      const close = async () => {
+        await probe.close();
+        await pair?.close();
+        pair = undefined;
+      };
+      return {
+        source,
+        address,
+        respond: () => {},
+        waiting: async () => {
+          while (unanswered === taken) await once(heard, 'request');
+          taken++;
+        },
+        silence: async () => {
+          now = T0 + SILENT_AT;
+        },
+        unplug: close,
+        elapse: () => {}, // its read timeout runs on wall time
+        release: close,
+      };
     });
   });
 }

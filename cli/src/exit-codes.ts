@@ -1,4 +1,5 @@
-import { type ErrorCode, isColdtrailError } from '@coldtrail/core';
+// core's errors module alone: the whole of core (zod schemas, curves) would slow every `coldtrail --help`.
+import { type ErrorCode, isColdtrailError } from '@coldtrail/core/errors';
 
 /**
  * Exit codes (documented in `coldtrail --help`): scripts branch on them.

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { makeSscc } from '@coldtrail/core';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEmbeddedLedger } from './embedded-ledger.js';
 import { createLedgerClient } from './ledger-client.js';
 import { openLedgerReader } from './ledger-reader.js';
+import { buildSampleLedger, SAMPLE_ORG } from './sample-ledger.test-kit.js';
 
 // A ledger whose shipment grew (two anchors, then completion); each test edits its own copy at rest and asks
 // the reader for the shipment in a snapshot, then checks the evidence of that answer.
-const ORG = 'ColdtrailOrgMSP';
+const _ORG = SAMPLE_ORG;
 const SSCC = makeSscc(0, '3761234', 8);
 let root: string;
 let pristine: string;
@@ -19,22 +19,7 @@ let n = 0;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'coldtrail-evidence-'));
   pristine = join(root, 'pristine');
-  const ledger = await openEmbeddedLedger({ path: pristine });
-  const client = createLedgerClient(ledger.port(ORG));
-  await client.registerDevice({ id: 'probe-1', publicKey: 'ab'.repeat(32) });
-  await client.createShipment({
-    sscc: SSCC,
-    device: 'probe-1',
-    origin: 'Basel DC',
-    destination: 'Zurich pharmacy',
-    product: 'Vaccine X',
-    profile: { id: 'cold-2-8', lowerC: 2, upperC: 8, delayMinutes: 30, samplePeriodSeconds: 60 },
-    fromSeq: 1,
-  });
-  await client.anchorReadings({ device: 'probe-1', fromSeq: 1, toSeq: 5, root: 'c'.repeat(64), count: 5 });
-  await client.anchorReadings({ device: 'probe-1', fromSeq: 6, toSeq: 9, root: 'd'.repeat(64), count: 4 });
-  await client.completeShipment(SSCC, 9, { excursions: [], reason: null });
-  await ledger.close();
+  await buildSampleLedger(pristine, SSCC); // blocks 0..4, one transaction each
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });

@@ -6,11 +6,11 @@ import { ErrorCode, makeSscc } from '@coldtrail/core';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openEmbeddedLedger } from './embedded-ledger.js';
-import { createLedgerClient } from './ledger-client.js';
+import { buildSampleLedger, SAMPLE_ORG } from './sample-ledger.test-kit.js';
 import { verifyLedger } from './verify-ledger.js';
 
 // One ledger is built once; every test tampers with its own copy of the files at rest.
-const ORG = 'ColdtrailOrgMSP';
+const _ORG = SAMPLE_ORG;
 const SSCC = makeSscc(0, '3761234', 7);
 let root: string;
 let pristine: string;
@@ -19,22 +19,7 @@ let copy: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'coldtrail-verify-'));
   pristine = join(root, 'pristine');
-  const ledger = await openEmbeddedLedger({ path: pristine });
-  const client = createLedgerClient(ledger.port(ORG));
-  await client.registerDevice({ id: 'probe-1', publicKey: 'ab'.repeat(32) });
-  await client.createShipment({
-    sscc: SSCC,
-    device: 'probe-1',
-    origin: 'Basel DC',
-    destination: 'Zurich pharmacy',
-    product: 'Vaccine X',
-    profile: { id: 'cold-2-8', lowerC: 2, upperC: 8, delayMinutes: 30, samplePeriodSeconds: 60 },
-    fromSeq: 1,
-  });
-  await client.anchorReadings({ device: 'probe-1', fromSeq: 1, toSeq: 5, root: 'c'.repeat(64), count: 5 });
-  await client.anchorReadings({ device: 'probe-1', fromSeq: 6, toSeq: 9, root: 'd'.repeat(64), count: 4 });
-  await client.completeShipment(SSCC, 9, { excursions: [], reason: null });
-  await ledger.close(); // blocks 0..4, one transaction each
+  await buildSampleLedger(pristine, SSCC); // blocks 0..4, one transaction each
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });

@@ -34,17 +34,7 @@ export interface Mutation {
   detail: string;
 }
 
-/** mulberry32: a small seeded PRNG, so a failing sample can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../seeded-random.js';
 
 const HEX = '0123456789abcdef';
 

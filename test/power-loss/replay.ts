@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { prng } from '../seeded-random.js';
 
 /**
  * Replays the shim's log (shim.c) on a model of a disk that loses power: what a file holds after the cut is
@@ -118,17 +119,8 @@ class Bytes {
 
 export type Rng = () => number;
 
-/** mulberry32: a seeded PRNG, so a failing subset can be replayed from its seed. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded (test/seeded-random.ts), so a failing subset can be replayed from its seed. */
+export const rng = prng;
 
 const SECTOR = 512;
 

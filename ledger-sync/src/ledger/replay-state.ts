@@ -16,7 +16,7 @@ export interface ReplayedWrite {
   txId: string;
 }
 
-const hexKey = (key: string) => Buffer.from(key, 'utf8').toString('hex');
+export const hexKey = (key: string) => Buffer.from(key, 'utf8').toString('hex');
 
 export class ReplayState implements VersionReader {
   /** By hex of the key's UTF-8 bytes, so string order is Fabric's bytewise key order. */

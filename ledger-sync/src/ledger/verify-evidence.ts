@@ -1,14 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { BlockRow, StateRow, TxRow } from './ledger-db.js';
 import { displayKey, GENESIS_PREV_HASH, ValidationCode, type Version } from './ledger-records.js';
-import { ReplayState } from './replay-state.js';
+import { hexKey, ReplayState } from './replay-state.js';
 import type { StateEvidence } from './state-evidence.js';
 import { compareHistory, compareState, verifyBlockHeader, verifyTxRecord } from './verify-checks.js';
 import { beginVerification, checkNode, checkTip } from './verify-ledger.js';
 import type { LedgerTip, LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js';
 import { LedgerCheck } from './verify-report.js';
-
-const hex = (key: string) => Buffer.from(key, 'utf8').toString('hex');
 
 /**
  * What a query answer needs of the ledger, without re-executing it: every block links to the one before,
@@ -32,8 +30,8 @@ export function verifyEvidence(
   const txs = db.prepare<[], TxRow>('SELECT * FROM transactions ORDER BY block_number, tx_index').all();
 
   const ranges = evidence.ranges.map((r) => ({
-    lo: hex(r.start),
-    hi: r.end === '' ? undefined : hex(r.end),
+    lo: hexKey(r.start),
+    hi: r.end === '' ? undefined : hexKey(r.end),
   }));
   const state = db.prepare<[], StateRow>('SELECT * FROM state ORDER BY key').all();
   const history = db

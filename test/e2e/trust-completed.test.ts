@@ -69,6 +69,7 @@ describe('reads write nothing', () => {
       ['ledger', 'verify'],
       ['ledger', 'export-tip'],
       ['shipment', 'list', '--json'],
+      ['reading', 'prove', report.device.id, String(report.anchors[0]?.fromSeq ?? 1), '--json'],
     ]) {
       const r = await runCli([...args, '--data-dir', dataDir]);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);

@@ -5,6 +5,7 @@ import {
   ErrorCode,
   FaultCode,
   isIdentifier,
+  isMeasuredKind,
   RECORD_VERSION,
   ReadingKind,
   type ReadingRecord,
@@ -21,7 +22,6 @@ import { AGENT_SENSOR } from './agent-sensor.js';
  * records and hashes identical to core's makeRecord + hashRecord over valid and malformed samples.
  */
 
-const MEASURED_KINDS = new Set<string>([ReadingKind.Temperature, ReadingKind.Humidity]);
 const FAULTS = new Set<string>(Object.values(FaultCode));
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -50,13 +50,9 @@ export function chainSample(
   const s = sample as Partial<Record<string, unknown>> | null;
   const sensor = s?.sensor;
   if (isIdentifier(sensor)) {
-    if (MEASURED_KINDS.has(s?.kind as string)) {
+    if (isMeasuredKind(s?.kind)) {
       const value = s?.value;
-      if (
-        typeof value === 'number' &&
-        Number.isFinite(value) &&
-        s?.unit === UNIT_OF[s?.kind as 'temperature' | 'humidity']
-      ) {
+      if (typeof value === 'number' && Number.isFinite(value) && s?.unit === UNIT_OF[s.kind]) {
         const { kind, unit } = sample as Extract<Sample, { value: number }>;
         return { device, kind, prev, sensor, seq, ts, unit, v: RECORD_VERSION, value } as ReadingRecord;
       }

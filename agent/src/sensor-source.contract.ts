@@ -10,6 +10,7 @@ import {
   FaultCode,
   GENESIS_HASH,
   isIdentifier,
+  type MeasuredKind,
   makeRecord,
   recordProblem,
   type Sample,
@@ -48,9 +49,15 @@ export type MakeSource = (options: SourceOptions) => Promise<SourceUnderTest>;
 const NEVER_MS = 60_000;
 const SHORT_MS = 200;
 
+const MEASURED = ['sensor', 'kind', 'value', 'unit'] as const;
 const KEYS: Record<Sample['kind'], readonly string[]> = {
-  temperature: ['sensor', 'kind', 'value', 'unit'],
-  humidity: ['sensor', 'kind', 'value', 'unit'],
+  temperature: MEASURED,
+  humidity: MEASURED,
+  latitude: MEASURED,
+  longitude: MEASURED,
+  speed: MEASURED,
+  door: MEASURED,
+  'clock-offset': MEASURED,
   fault: ['sensor', 'kind', 'fault', 'message'],
 };
 const FAULTS = new Set<string>(Object.values(FaultCode));
@@ -69,7 +76,7 @@ export function sampleProblem(s: unknown): string | undefined {
     if (o.message !== undefined && typeof o.message !== 'string') return 'message must be a string';
   } else {
     if (typeof o.value !== 'number' || !Number.isFinite(o.value)) return 'value must be a finite number';
-    const unit = UNIT_OF[o.kind as 'temperature' | 'humidity'];
+    const unit = UNIT_OF[o.kind as MeasuredKind];
     if (o.unit !== unit) return `${o.kind} must be in ${unit}, got ${String(o.unit)}`;
   }
   // And it chains into a record the ingest accepts.

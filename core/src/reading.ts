@@ -9,12 +9,34 @@ export const RECORD_VERSION = 1;
 export const ReadingKind = {
   Temperature: 'temperature',
   Humidity: 'humidity',
+  /** WGS 84 latitude from a GPS fix, decimal degrees, north positive. */
+  Latitude: 'latitude',
+  /** WGS 84 longitude from a GPS fix, decimal degrees, east positive. */
+  Longitude: 'longitude',
+  /** Speed over ground from a GPS fix. */
+  Speed: 'speed',
+  /** Door contact state: 1 open, 0 closed (recorded on every debounced edge and every poll). */
+  Door: 'door',
+  /** GPS (UTC) time minus the agent's wall clock at the same instant: the wall clock's drift. */
+  ClockOffset: 'clock-offset',
   Fault: 'fault',
 } as const;
 export type ReadingKind = (typeof ReadingKind)[keyof typeof ReadingKind];
+/** Every kind that carries a value. */
+export type MeasuredKind = Exclude<ReadingKind, 'fault'>;
 
-/** UN/CEFACT common codes: CEL = degree Celsius, P1 = percent (relative humidity). */
-export const Unit = { Celsius: 'CEL', Percent: 'P1' } as const;
+/**
+ * UN/CEFACT Recommendation 20 common codes: CEL degree Celsius, P1 percent (relative humidity), DD degree
+ * (angle), KMH kilometre per hour, C62 one (a dimensionless state), C26 millisecond.
+ */
+export const Unit = {
+  Celsius: 'CEL',
+  Percent: 'P1',
+  Degree: 'DD',
+  KilometrePerHour: 'KMH',
+  One: 'C62',
+  Millisecond: 'C26',
+} as const;
 export type Unit = (typeof Unit)[keyof typeof Unit];
 
 /** Why a read failed. */
@@ -26,6 +48,14 @@ export const FaultCode = {
   Disconnected: 'disconnected',
   ModbusException: 'modbus-exception',
   IngestRefused: 'ingest-refused',
+  /** A GPS receiver that answers but has no position fix (RMC status V, GGA quality 0). */
+  NoFix: 'no-fix',
+  /** A DS18B20 that reported its power-on value (85 °C) or an all-zero scratchpad: no conversion happened. */
+  PowerOnValue: 'power-on-value',
+  /** A sampling slot that was not sampled (process stalled, clock stepped): recorded, never skipped silently. */
+  MissedSlot: 'missed-slot',
+  /** The outbox is near or at its disk budget (see the agent's README for the policy). */
+  DiskBudget: 'disk-budget',
 } as const;
 export type FaultCode = (typeof FaultCode)[keyof typeof FaultCode];
 
@@ -50,11 +80,13 @@ export interface ReadingRecord {
   fault?: FaultCode;
 }
 
+/** A measured sample: each kind in its one unit (UNIT_OF). */
+export type MeasuredSample = {
+  [K in MeasuredKind]: { sensor: string; kind: K; value: number; unit: (typeof UNIT_OF)[K] };
+}[MeasuredKind];
+
 /** A sample before it is chained: what a SensorSource produces. */
-export type Sample =
-  | { sensor: string; kind: 'temperature'; value: number; unit: 'CEL' }
-  | { sensor: string; kind: 'humidity'; value: number; unit: 'P1' }
-  | { sensor: string; kind: 'fault'; fault: FaultCode; message?: string };
+export type Sample = MeasuredSample | { sensor: string; kind: 'fault'; fault: FaultCode; message?: string };
 
 export function hashRecord(record: ReadingRecord): string {
   return hashCanonical(record);
@@ -91,10 +123,19 @@ export function makeRecord(
 
 const KINDS = new Set<string>(Object.values(ReadingKind));
 /** Each measured kind has exactly one unit, so a value can never be read in the wrong scale. */
-export const UNIT_OF = { temperature: Unit.Celsius, humidity: Unit.Percent } as const satisfies Record<
-  Exclude<ReadingKind, 'fault'>,
-  Unit
->;
+export const UNIT_OF = {
+  temperature: Unit.Celsius,
+  humidity: Unit.Percent,
+  latitude: Unit.Degree,
+  longitude: Unit.Degree,
+  speed: Unit.KilometrePerHour,
+  door: Unit.One,
+  'clock-offset': Unit.Millisecond,
+} as const satisfies Record<MeasuredKind, Unit>;
+
+export function isMeasuredKind(kind: unknown): kind is MeasuredKind {
+  return typeof kind === 'string' && Object.hasOwn(UNIT_OF, kind);
+}
 const UNITS = new Set<string>(Object.values(Unit));
 const FAULTS = new Set<string>(Object.values(FaultCode));
 const KEYS = new Set(['v', 'device', 'seq', 'ts', 'sensor', 'kind', 'value', 'unit', 'prev', 'fault']);
@@ -119,8 +160,8 @@ export function recordProblem(r: unknown): string | undefined {
   } else {
     if (typeof o.value !== 'number' || !Number.isFinite(o.value)) return 'value must be a finite number';
     if (typeof o.unit !== 'string' || !UNITS.has(o.unit)) return `unknown unit ${String(o.unit)}`;
-    if (o.unit !== UNIT_OF[o.kind as 'temperature' | 'humidity'])
-      return `${o.kind} must be in ${UNIT_OF[o.kind as 'temperature' | 'humidity']}`;
+    if (o.unit !== UNIT_OF[o.kind as MeasuredKind])
+      return `${o.kind} must be in ${UNIT_OF[o.kind as MeasuredKind]}`;
     if ('fault' in o) return 'only fault records carry a fault code';
   }
   return undefined;

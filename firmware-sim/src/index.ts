@@ -7,4 +7,5 @@ export * from './request-framer.js';
 export * from './scenario.js';
 export * from './scenario-values.js';
 export * from './serial-pair.js';
+export * from './sim-device.js';
 export * from './socat.js';

@@ -4,7 +4,9 @@ import {
   buildReadInputRegistersRequest,
   buildReadInputRegistersResponse,
   crc16Modbus,
+  describeModbusException,
   hasValidCrc,
+  interFrameSilenceMs,
   parseReadInputRegistersResponse,
   toInt16,
 } from './modbus-rtu.js';
@@ -64,5 +66,40 @@ describe('0x04 response parsing', () => {
     expect(parseReadInputRegistersResponse(hex('08 04 04'), 7, 2)).toMatchObject({ status: 'garbage' });
     expect(parseReadInputRegistersResponse(hex('07 03 04'), 7, 2)).toMatchObject({ status: 'garbage' });
     expect(parseReadInputRegistersResponse(hex('07 04 06'), 7, 2)).toMatchObject({ status: 'garbage' });
+  });
+});
+
+describe('exception codes (Application Protocol V1.1b3 §7)', () => {
+  it('names every standard code, 05, 06, 0A and 0B included', () => {
+    const names: [number, string][] = [
+      [0x01, 'illegal function'],
+      [0x02, 'illegal data address'],
+      [0x03, 'illegal data value'],
+      [0x04, 'server device failure'],
+      [0x05, 'acknowledge'],
+      [0x06, 'server device busy'],
+      [0x08, 'memory parity error'],
+      [0x0a, 'gateway path unavailable'],
+      [0x0b, 'gateway target device failed to respond'],
+    ];
+    for (const [code, name] of names) {
+      expect(describeModbusException(code)).toBe(
+        `exception 0x${code.toString(16).padStart(2, '0')} (${name})`,
+      );
+    }
+  });
+
+  it('keeps the number of a code the spec does not define', () => {
+    expect(describeModbusException(0x07)).toBe('exception 0x07 (unknown exception code 7)');
+    expect(describeModbusException(0x42)).toBe('exception 0x42 (unknown exception code 66)');
+  });
+});
+
+describe('inter-frame silence t3.5 (Serial Line V1.02 §2.5.1.1)', () => {
+  it('is 3.5 eleven-bit characters up to 19200 baud and 1.75 ms above', () => {
+    expect(interFrameSilenceMs(9600)).toBeCloseTo(4.0104, 4);
+    expect(interFrameSilenceMs(19_200)).toBeCloseTo(2.0052, 4);
+    expect(interFrameSilenceMs(38_400)).toBe(1.75);
+    expect(interFrameSilenceMs(115_200)).toBe(1.75);
   });
 });

@@ -10,14 +10,50 @@
 export const ModbusFunction = { ReadInputRegisters: 0x04 } as const;
 export type ModbusFunction = (typeof ModbusFunction)[keyof typeof ModbusFunction];
 
-/** Exception codes (Application Protocol §7). */
+/** Exception codes (Application Protocol V1.1b3 §7, "MODBUS Exception Codes"; 0x07 and 0x09 are not defined). */
 export const ModbusExceptionCode = {
   IllegalFunction: 0x01,
   IllegalDataAddress: 0x02,
   IllegalDataValue: 0x03,
   ServerDeviceFailure: 0x04,
+  Acknowledge: 0x05,
+  ServerDeviceBusy: 0x06,
+  MemoryParityError: 0x08,
+  GatewayPathUnavailable: 0x0a,
+  GatewayTargetDeviceFailedToRespond: 0x0b,
 } as const;
 export type ModbusExceptionCode = (typeof ModbusExceptionCode)[keyof typeof ModbusExceptionCode];
+
+/** The names §7 gives each code (lower-cased, as fault messages have always printed them). */
+const EXCEPTION_NAMES: Record<ModbusExceptionCode, string> = {
+  [ModbusExceptionCode.IllegalFunction]: 'illegal function',
+  [ModbusExceptionCode.IllegalDataAddress]: 'illegal data address',
+  [ModbusExceptionCode.IllegalDataValue]: 'illegal data value',
+  [ModbusExceptionCode.ServerDeviceFailure]: 'server device failure',
+  [ModbusExceptionCode.Acknowledge]: 'acknowledge',
+  [ModbusExceptionCode.ServerDeviceBusy]: 'server device busy',
+  [ModbusExceptionCode.MemoryParityError]: 'memory parity error',
+  [ModbusExceptionCode.GatewayPathUnavailable]: 'gateway path unavailable',
+  [ModbusExceptionCode.GatewayTargetDeviceFailedToRespond]: 'gateway target device failed to respond',
+};
+
+/**
+ * `exception 0x0b (gateway target device failed to respond)`; a code §7 does not define keeps its number
+ * (`exception 0x42 (unknown exception code 66)`), since a vendor may use private codes.
+ */
+export function describeModbusException(code: number): string {
+  const name = EXCEPTION_NAMES[code as ModbusExceptionCode] ?? `unknown exception code ${code}`;
+  return `exception 0x${code.toString(16).padStart(2, '0')} (${name})`;
+}
+
+/**
+ * Inter-frame silence t3.5 in milliseconds (Serial Line V1.02 §2.5.1.1): 3.5 character times of 11 bits
+ * (start, 8 data, parity or second stop, stop: §2.5.1), or a fixed 1.75 ms above 19200 baud, where timer
+ * interrupts would otherwise dominate.
+ */
+export function interFrameSilenceMs(baudRate: number): number {
+  return baudRate > 19_200 ? 1.75 : (3.5 * 11 * 1000) / baudRate;
+}
 
 /**
  * Register map of the temperature/humidity probe (XY-MD02 class RS-485 probes): input registers read with

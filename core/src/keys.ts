@@ -52,3 +52,42 @@ export function nobleSigner(secretKey: Uint8Array): Signer {
 export function publicKeyFromSecret(secretKey: Uint8Array): PublicKeyHex {
   return bytesToHex(ed25519.getPublicKey(secretKey));
 }
+
+/**
+ * The DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410 §4): SEQUENCE { SEQUENCE { OID 1.3.101.112 },
+ * BIT STRING (0 unused bits) } around the raw 32-byte key. Fixed length, so a key is prefix + key.
+ */
+const ED25519_SPKI_PREFIX = hexToBytes('302a300506032b6570032100');
+const PEM_PUBLIC = /^-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END PUBLIC KEY-----\s*$/;
+
+/**
+ * A raw Ed25519 public key as PEM SPKI text (`-----BEGIN PUBLIC KEY-----`, RFC 7468 §13 + RFC 8410), the form
+ * `coldtrail agent init` prints and `coldtrail device enroll --public-key` reads; OpenSSL reads it too.
+ */
+export function publicKeyPem(hex: PublicKeyHex): string {
+  const der = new Uint8Array(ED25519_SPKI_PREFIX.length + 32);
+  der.set(ED25519_SPKI_PREFIX);
+  der.set(parsePublicKey(hex), ED25519_SPKI_PREFIX.length);
+  const b64 = btoa(String.fromCharCode(...der));
+  return `-----BEGIN PUBLIC KEY-----\n${b64}\n-----END PUBLIC KEY-----\n`;
+}
+
+/** The raw hex public key of PEM SPKI text from `publicKeyPem` (or OpenSSL); INVALID_INPUT for anything else. */
+export function publicKeyFromPem(pem: string): PublicKeyHex {
+  const bad = (why: string) =>
+    new ColdtrailError(
+      ErrorCode.InvalidInput,
+      `public key is not an Ed25519 PEM public key (${why}); give the text that \`coldtrail agent init\` printed`,
+    );
+  const m = PEM_PUBLIC.exec(pem.trim());
+  if (!m?.[1]) throw bad('expected -----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----');
+  let der: Uint8Array;
+  try {
+    der = Uint8Array.from(atob(m[1].replace(/\s+/g, '')), (c) => c.charCodeAt(0));
+  } catch {
+    throw bad('the base64 inside does not decode');
+  }
+  const prefixOk = ED25519_SPKI_PREFIX.every((b, i) => der[i] === b);
+  if (der.length !== ED25519_SPKI_PREFIX.length + 32 || !prefixOk) throw bad('not an Ed25519 key');
+  return bytesToHex(der.subarray(ED25519_SPKI_PREFIX.length));
+}

@@ -1,4 +1,5 @@
 export * from './ack.js';
+export * from './agent-config-message.js';
 export * from './batch.js';
 export * from './canonical.js';
 export * from './clock.js';

@@ -93,6 +93,22 @@ export function buildProgram(): Command {
       (await import('./commands/reading-prove.js')).readingProve(device, seq, opts),
     );
 
+  const sim = program.command('sim').description('simulated sensor firmware for tests, demos and training');
+  sim
+    .command('start')
+    .description(
+      'run simulated devices (Modbus probes, GPS, 1-Wire, door contact) on real PTYs and files until Ctrl-C',
+    )
+    .option('--scenario <file>', 'a fleet file or one probe scenario (default: the 2-8 °C lane)')
+    .addOption(
+      new Option('--speed <n>', 'simulated seconds per wall second').default(1).argParser(positiveNumber),
+    )
+    .option('--root <dir>', 'where 1-Wire and GPIO devices lay out their sysfs-like files (default: a temp dir)')
+    .option('--json', 'print one line {"devices":[{"kind","address"}]} once the devices are up')
+    .action(async (opts) =>
+      (await import('./commands/sim-start.js')).simStart(opts, { interruption: () => interruptHandling() }),
+    );
+
   const ledger = program.command('ledger').description('inspect the embedded ledger');
   ledger
     .command('verify')

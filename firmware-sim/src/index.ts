@@ -1,4 +1,6 @@
 export * from './duration.js';
+export * from './fleet.js';
+export * from './fleet-schema.js';
 export * from './in-process-binding.js';
 export * from './probe.js';
 export * from './probe-slave.js';

@@ -39,6 +39,12 @@ export interface BrokerHandle {
   /** e.g. `mqtt://127.0.0.1:41883`. */
   url: string;
   stats(): BrokerStats;
+  /**
+   * Closes every connection of `device` now (its enrolment was revoked): batches it has in flight get no
+   * PUBACK. Whether it may connect again is the directory's answer at its next CONNECT. Answers how many
+   * connections were closed.
+   */
+  disconnectDevice(device: string): number;
   /** Stops accepting, lets admitted batches finish (so their PUBACKs go out), closes clients and the server. */
   close(): Promise<void>;
 }

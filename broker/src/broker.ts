@@ -218,6 +218,19 @@ export async function start(config: BrokerConfig | undefined, deps: BrokerDeps):
       batches: gate.counts(),
       batchesInFlight: gate.inFlight(),
     }),
+    disconnectDevice(device) {
+      let closed = 0;
+      // aedes keeps connected clients by id (aedes.js `this.clients`); its typings leave the map out.
+      const clients = (aedes as unknown as { clients: Record<string, Client> }).clients;
+      for (const client of Object.values(clients)) {
+        const principal = principals.get(client);
+        if (principal?.kind !== 'device' || principal.identity.device !== device) continue;
+        log.info('device-disconnected', { clientId: client.id, device, reason: 'enrolment revoked' });
+        client.close();
+        closed++;
+      }
+      return closed;
+    },
     close: () => life.close(),
   };
 }

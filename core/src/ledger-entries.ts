@@ -13,6 +13,12 @@ export interface DeviceEntry {
   org: string;
   publicKey: string;
   registeredAt: string;
+  /** Absent while the device is enrolled; `revoked` for good once its org revoked it (never re-enrolled). */
+  status?: 'revoked';
+  /** Ledger time of the revocation. */
+  revokedAt?: string;
+  /** Why it was revoked (free text, or null when none was given). */
+  reason?: string | null;
 }
 
 export interface ShipmentProfile {
@@ -134,6 +140,9 @@ export const deviceEntrySchema = z.object({
   org: id,
   publicKey: hex64,
   registeredAt: iso,
+  status: z.literal('revoked').optional(),
+  revokedAt: iso.optional(),
+  reason: z.string().nullable().optional(),
 }) satisfies z.ZodType<DeviceEntry>;
 
 export const shipmentProfileSchema = z.object({

@@ -38,6 +38,25 @@ describe('device directory over the ledger', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('answers a revoked device as unknown, from the ledger or from remember, and keeps it so', async () => {
+    const directory = createLedgerDirectory(counted);
+    const device = testDevice('dev-8');
+    const entry = await ledger.client.registerDevice({ id: device.id, publicKey: device.publicKey });
+    expect(await directory.lookup('dev-8')).toMatchObject({ device: 'dev-8' });
+    const revoked = await ledger.client.revokeDevice('dev-8', 'stolen');
+    expect(revoked).toMatchObject({ status: 'revoked', reason: 'stolen' });
+    // Cached as enrolled until this process learns of the revocation: then refused, without asking again.
+    expect(directory.remember(revoked)).toBeUndefined();
+    expect(await directory.lookup('dev-8')).toBeUndefined();
+    expect(calls).toEqual(['dev-8']);
+    // A fresh directory finds the revocation on the ledger and caches it.
+    const fresh = createLedgerDirectory(counted);
+    expect(await fresh.lookup('dev-8')).toBeUndefined();
+    expect(await fresh.lookup('dev-8')).toBeUndefined();
+    expect(calls).toEqual(['dev-8', 'dev-8']);
+    expect(entry.status).toBeUndefined();
+  });
+
   it('treats a malformed ledger entry as a ledger fault', async () => {
     const directory = createLedgerDirectory({
       getDevice: async (id) => ({ id, org: ORG, publicKey: 'zz', registeredAt: '2026-01-01T00:00:00.000Z' }),

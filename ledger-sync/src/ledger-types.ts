@@ -27,6 +27,8 @@ export type {
 export interface LedgerClient {
   registerDevice(device: { id: string; publicKey: string }): Promise<DeviceEntry>;
   getDevice(id: string): Promise<DeviceEntry | undefined>;
+  /** Revokes the device for good (only its org may); a second revocation answers the first. */
+  revokeDevice(id: string, reason: string | null): Promise<DeviceEntry>;
   createShipment(
     s: Omit<ShipmentEntry, 'custodian' | 'toSeq' | 'status' | 'createdAt' | 'completedAt' | 'ordinal'>,
   ): Promise<ShipmentEntry>;

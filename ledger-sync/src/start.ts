@@ -59,6 +59,8 @@ export interface LedgerSyncHandle {
   directory: DeviceDirectory;
   ledger: LedgerClient;
   registerDevice(device: { id: string; publicKey: string }): Promise<DeviceEntry>;
+  /** Revokes the device on the ledger; from then on `directory` refuses it. */
+  revokeDevice(id: string, reason?: string | null): Promise<DeviceEntry>;
   createShipment(shipment: ShipmentInput): Promise<ShipmentEntry>;
   /**
    * Anchors up to toSeq (default: what is stored of the device), evaluates the excursions and completes the
@@ -154,6 +156,11 @@ function assemble(
     ledger,
     async registerDevice(device) {
       const entry = await ledger.registerDevice(device);
+      directory.remember(entry);
+      return entry;
+    },
+    async revokeDevice(id, reason) {
+      const entry = await ledger.revokeDevice(id, reason ?? null);
       directory.remember(entry);
       return entry;
     },

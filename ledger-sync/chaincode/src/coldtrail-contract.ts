@@ -5,7 +5,7 @@ import { canonicalJson } from '@coldtrail/core';
 import fabricContractApi, { Context, Contract } from 'fabric-contract-api';
 import { anchoredUpTo, anchorReadings, getAnchors } from './anchors.js';
 import { completeShipment } from './completion.js';
-import { getDevice, registerDevice } from './devices.js';
+import { getDevice, registerDevice, revokeDevice } from './devices.js';
 import { recordExcursion } from './excursions.js';
 import { queryProvenance } from './provenance.js';
 import { createShipment, getShipment, listShipments, openShipment } from './shipments.js';
@@ -31,6 +31,13 @@ export class ColdtrailContract extends Contract {
   @Returns('string')
   async RegisterDevice(ctx: Context, id: string, publicKey: string): Promise<string> {
     return canonicalJson(await registerDevice(ctx, id, publicKey));
+  }
+
+  /** `reason` is free text, or '' for none (every argument is a string). */
+  @Transaction()
+  @Returns('string')
+  async RevokeDevice(ctx: Context, id: string, reason: string): Promise<string> {
+    return canonicalJson(await revokeDevice(ctx, id, reason));
   }
 
   @Transaction(false)

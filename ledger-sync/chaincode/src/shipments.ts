@@ -63,6 +63,11 @@ export async function createShipment(ctx: Context, shipmentArg: string): Promise
   if (owner.org !== org) {
     forbidden(`device ${device} is owned by ${owner.org}; only it may create shipments on the device`);
   }
+  if (owner.status === 'revoked') {
+    conflict(
+      `device ${device} was revoked at ${owner.revokedAt ?? '?'}; a revoked device carries no new shipment`,
+    );
+  }
   const headKey = keys.deviceShipmentHead(ctx, device);
   const head = await readJson<DeviceShipmentHead>(ctx, headKey);
   if (head) await checkFollows(ctx, head, fields.fromSeq);

@@ -67,6 +67,11 @@ export function createLedgerClient(port: LedgerPort): LedgerClient {
       if (entry) expectEcho('GetDevice', entry.id === id);
       return entry ?? undefined;
     },
+    async revokeDevice(id, reason) {
+      const entry = await submit('RevokeDevice', [id, reason ?? ''], deviceEntrySchema);
+      expectEcho('RevokeDevice', entry.id === id && entry.status === 'revoked');
+      return entry;
+    },
     async createShipment(s) {
       const entry: ShipmentEntry = await submit('CreateShipment', [canonicalJson(s)], shipmentEntrySchema);
       const { custodian, toSeq, status, createdAt, completedAt, ordinal, ...given } = entry;

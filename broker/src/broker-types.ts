@@ -1,6 +1,7 @@
-import type { Clock, Env, TimerClock } from '@coldtrail/core';
+import type { AgentConfigMessage, Clock, Env, TimerClock } from '@coldtrail/core';
 import type { BatchCounts } from './batch-gate.js';
 import type { BrokerLog } from './broker-log.js';
+import type { ConnectCounterStore } from './connect-counters.js';
 import type { DeviceDirectory, IngestPort } from './ports.js';
 import type { ServiceCredential } from './principal.js';
 
@@ -17,6 +18,12 @@ export interface BrokerDeps {
   log?: BrokerLog;
   /** Extra read-only principals (e.g. an observer subscribing to acks/status). */
   serviceCredentials?: readonly ServiceCredential[];
+  /**
+   * Highest v2 connect-token counter accepted per device, kept durably (e.g. `fileConnectCounters(join(dataDir,
+   * 'connect-counters.json'))`): lets a device whose clock is wrong connect without letting replays in.
+   * Default: in memory (a restart forgets them: fine for the demo, not for a server).
+   */
+  connectCounters?: ConnectCounterStore;
 }
 
 export interface BrokerStats {
@@ -45,6 +52,11 @@ export interface BrokerHandle {
    * connections were closed.
    */
   disconnectDevice(device: string): number;
+  /**
+   * Publishes a device's retained `.../config` downlink (the shipment and its profile; `{v:1, shipment:null,
+   * profile:null}` once completed). Validated first (INVALID_INPUT); resolves once aedes has stored it.
+   */
+  publishDeviceConfig(org: string, device: string, message: AgentConfigMessage): Promise<void>;
   /** Stops accepting, lets admitted batches finish (so their PUBACKs go out), closes clients and the server. */
   close(): Promise<void>;
 }

@@ -17,6 +17,9 @@ import { createBatchGate } from './batch-gate.js';
 import { type BrokerConfig, resolveBrokerConfig } from './broker-config.js';
 import { stderrLog } from './broker-log.js';
 import type { BrokerDeps, BrokerHandle } from './broker-types.js';
+import { memoryConnectCounters } from './connect-counters.js';
+import { publishDeviceConfig } from './device-config.js';
+import { createKeyedQueue } from './keyed-queue.js';
 import { guardPacketSize } from './packet-size-guard.js';
 import { authenticateConnect, ConnackCode, ConnectRefusal, type Principal } from './principal.js';
 import { createPublishTracker } from './publish-tracker.js';
@@ -37,6 +40,8 @@ export async function start(config: BrokerConfig | undefined, deps: BrokerDeps):
   const principals = new WeakMap<Client, Principal>();
   const counters = { connectsAccepted: 0, connectsRefused: 0, publishesDenied: 0, subscriptionsDenied: 0 };
   let closing = false;
+  const connectCounters = deps.connectCounters ?? memoryConnectCounters();
+  const counterQueue = createKeyedQueue();
 
   const gate = createBatchGate({ ingest: deps.ingest, log, publishAck });
   const tracker = createPublishTracker();
@@ -52,6 +57,8 @@ export async function start(config: BrokerConfig | undefined, deps: BrokerDeps):
         services: deps.serviceCredentials ?? [],
         clock,
         maxSkewMs: cfg.connectTokenMaxSkewMs,
+        counters: connectCounters,
+        counterQueue,
       };
       authenticateConnect(client.id, username, password, ctx).then(
         (principal) => {
@@ -231,6 +238,7 @@ export async function start(config: BrokerConfig | undefined, deps: BrokerDeps):
       }
       return closed;
     },
+    publishDeviceConfig: (org, device, message) => publishDeviceConfig(aedes, org, device, message),
     close: () => life.close(),
   };
 }

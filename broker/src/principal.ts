@@ -1,5 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type Clock, ErrorCode, isColdtrailError, isPublicKeyHex, verifyConnectToken } from '@coldtrail/core';
+import {
+  type Clock,
+  type ConnectTokenCheck,
+  checkConnectToken,
+  connectTokenAdmissible,
+  ErrorCode,
+  isColdtrailError,
+  isPublicKeyHex,
+} from '@coldtrail/core';
+import type { ConnectCounterStore } from './connect-counters.js';
+import type { KeyedQueue } from './keyed-queue.js';
 import type { DeviceDirectory, DeviceIdentity } from './ports.js';
 
 /**
@@ -54,6 +64,10 @@ export interface AuthContext {
   services: readonly ServiceCredential[];
   clock: Pick<Clock, 'now'>;
   maxSkewMs: number;
+  /** Highest v2 connect counter accepted per device; without it a v2 token must be fresh, like v1. */
+  counters?: ConnectCounterStore;
+  /** Serialises the read-check-raise of one device's counter (two CONNECTs may race). */
+  counterQueue?: KeyedQueue;
 }
 
 async function lookupDevice(ctx: AuthContext, device: string): Promise<DeviceIdentity | undefined> {
@@ -123,8 +137,9 @@ export async function authenticateConnect(
       `client id ${JSON.stringify(clientId)} is not bound to device ${username} (use "${username}" or "${username}:<suffix>")`,
     );
   }
+  let check: ConnectTokenCheck;
   try {
-    verifyConnectToken(username, clientId, secret, identity.publicKey, ctx.clock.now(), {
+    check = checkConnectToken(username, clientId, secret, identity.publicKey, ctx.clock.now(), {
       maxSkewMs: ctx.maxSkewMs,
     });
   } catch (err) {
@@ -135,5 +150,57 @@ export async function authenticateConnect(
       err.code === ErrorCode.InvalidInput ? ConnackCode.BadUsernameOrPassword : ConnackCode.NotAuthorized;
     throw new ConnectRefusal(code, `${err.message} (${err.code})`);
   }
+  await admitToken(ctx, identity, check);
   return { kind: 'device', identity };
+}
+
+/**
+ * Admits a signature-checked token (core `connectTokenAdmissible`): fresh, or a v2 counter above the last one
+ * accepted for the device. An admitted v2 counter is stored (durably, by the store's contract) before the
+ * CONNACK, so the same token is never admitted again outside its time window.
+ */
+async function admitToken(
+  ctx: AuthContext,
+  identity: DeviceIdentity,
+  check: ConnectTokenCheck,
+): Promise<void> {
+  const stale = () =>
+    new ConnectRefusal(
+      ConnackCode.NotAuthorized,
+      'connect token expired or clock skewed; check the device clock (FORBIDDEN)',
+    );
+  const { counters } = ctx;
+  const counter = check.counter;
+  if (counter === undefined || !counters) {
+    if (!check.fresh) throw stale();
+    return;
+  }
+  const { device, publicKey } = identity;
+  const decide = async () => {
+    let last: number | undefined;
+    try {
+      last = await counters.last(device, publicKey);
+    } catch (cause) {
+      throw new ConnectRefusal(
+        ConnackCode.ServerUnavailable,
+        `connect counter store failed: ${String(cause)}`,
+      );
+    }
+    if (!connectTokenAdmissible(check, last)) {
+      throw new ConnectRefusal(
+        ConnackCode.NotAuthorized,
+        `connect token is outside the time window and its counter ${counter} is not above the last one ` +
+          `accepted (${last ?? 0}): a replayed token, or a device whose counter file was lost (FORBIDDEN)`,
+      );
+    }
+    try {
+      await counters.raise(device, publicKey, counter);
+    } catch (cause) {
+      throw new ConnectRefusal(
+        ConnackCode.ServerUnavailable,
+        `connect counter store failed: ${String(cause)}`,
+      );
+    }
+  };
+  await (ctx.counterQueue ? ctx.counterQueue.run(device, decide) : decide());
 }

@@ -4,6 +4,7 @@ export * from './agent-yaml.js';
 export * from './config.js';
 export * from './device-key.js';
 export * from './log.js';
+export * from './modbus/bus-registry.js';
 export * from './modbus/modbus-address.js';
 export * from './modbus/modbus-source.js';
 export * from './open-source.js';

@@ -3,6 +3,7 @@ export * from './fleet.js';
 export * from './fleet-schema.js';
 export * from './in-process-binding.js';
 export * from './probe.js';
+export * from './probe-bus.js';
 export * from './probe-slave.js';
 export * from './pty-pair.js';
 export * from './request-framer.js';

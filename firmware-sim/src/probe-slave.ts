@@ -30,10 +30,22 @@ export interface ProbeSlaveOptions {
   onEvent?: (event: ProbeEvent) => void;
 }
 
+/** A frame to send back, `delayMs` of wall time after the request was heard (0: at once). */
+export interface SlaveReply {
+  bytes: Uint8Array;
+  delayMs: number;
+}
+
+/** Default delay of a `late` fault: twice the agent's default 500 ms timeout. */
+export const LATE_DELAY_MS = 1000;
+
 /** The probe's protocol logic, free of I/O: bytes in, reply frames out. */
 export interface ProbeSlave {
+  readonly unit: number;
   /** Feeds received bytes (any chunking); returns the byte strings to send back, in order. */
   receive(chunk: Uint8Array): Uint8Array[];
+  /** As `receive`, with when each reply is due (a `late` fault delays one). */
+  respond(chunk: Uint8Array): SlaveReply[];
 }
 
 /** Bytes that start no Modbus reply: address 0x00 is broadcast, which a slave never answers from. */
@@ -64,8 +76,16 @@ export function createProbeSlave(opts: ProbeSlaveOptions): ProbeSlave {
     });
   }
 
+  function answer(frame: Uint8Array, at: number): SlaveReply | undefined {
+    let delayMs = 0;
+    const bytes = frameFor(frame, at, (ms) => {
+      delayMs = ms;
+    });
+    return bytes && { bytes, delayMs };
+  }
+
   /** Application Protocol V1.1b3 §6.4 and its state diagram: function, then quantity (03), then address (02). */
-  function answer(frame: Uint8Array, at: number): Uint8Array | undefined {
+  function frameFor(frame: Uint8Array, at: number, delay: (ms: number) => void): Uint8Array | undefined {
     const unit = frame[0]!;
     const fn = frame[1]!;
     // Serial Line V1.02 §2.2: address 0 is broadcast; reads are not broadcast, and slaves never reply to one.
@@ -89,6 +109,9 @@ export function createProbeSlave(opts: ProbeSlaveOptions): ProbeSlave {
         return reply.slice(0, Math.max(1, reply.length - 4));
       case 'exception':
         return buildExceptionResponse(unit, fn, fault.code ?? ModbusExceptionCode.ServerDeviceFailure);
+      case 'late':
+        delay(fault.delayMs ?? LATE_DELAY_MS);
+        return reply;
       default:
         return fault.kind satisfies never;
     }
@@ -117,18 +140,22 @@ export function createProbeSlave(opts: ProbeSlaveOptions): ProbeSlave {
     };
   }
 
+  function respond(chunk: Uint8Array): SlaveReply[] {
+    const before = framer.discarded;
+    const frames = framer.push(chunk);
+    const at = opts.clock.now();
+    if (framer.discarded > before) emit({ type: 'discarded', at, bytes: framer.discarded - before });
+    const replies: SlaveReply[] = [];
+    for (const f of frames) {
+      const r = answer(f, at);
+      if (r) replies.push(r);
+    }
+    return replies;
+  }
+
   return {
-    receive(chunk) {
-      const before = framer.discarded;
-      const frames = framer.push(chunk);
-      const at = opts.clock.now();
-      if (framer.discarded > before) emit({ type: 'discarded', at, bytes: framer.discarded - before });
-      const replies: Uint8Array[] = [];
-      for (const f of frames) {
-        const r = answer(f, at);
-        if (r) replies.push(r);
-      }
-      return replies;
-    },
+    unit: opts.unit,
+    respond,
+    receive: (chunk) => respond(chunk).map((r) => r.bytes),
   };
 }

@@ -1,8 +1,7 @@
-import type { BindingInterface } from '@coldtrail/core';
-import { type Clock, ColdtrailError, createLifecycle, ErrorCode, systemClock } from '@coldtrail/core';
-import { SerialPortStream } from '@serialport/stream';
-import { createProbeSlave, type ProbeEvent } from './probe-slave.js';
-import { osSerialBinding } from './pty-pair.js';
+import type { BindingInterface, TimerClock } from '@coldtrail/core';
+import { type Clock, ColdtrailError, ErrorCode } from '@coldtrail/core';
+import { startProbeBus } from './probe-bus.js';
+import type { ProbeEvent } from './probe-slave.js';
 import type { Scenario } from './scenario.js';
 
 export interface ProbeConfig {
@@ -22,6 +21,8 @@ export interface ProbeDeps {
   clock?: Clock;
   /** Serial binding; default: node-serialport's native binding (for a PTY or a real port). */
   binding?: BindingInterface;
+  /** Wall-clock timers for `late` replies (the line runs in real time). Default: the system clock. */
+  timers?: Pick<TimerClock, 'setTimeout'>;
   onEvent?: (event: ProbeEvent) => void;
 }
 
@@ -33,47 +34,26 @@ export interface ProbeHandle {
   close(): Promise<void>;
 }
 
-/** Runs the simulated Modbus RTU probe on one end of a serial line until closed. */
+/** Runs the simulated Modbus RTU probe on one end of a serial line until closed: a bus of one probe. */
 export async function startProbe(config: ProbeConfig, deps: ProbeDeps = {}): Promise<ProbeHandle> {
   const unit = config.unit ?? 1;
   if (!Number.isInteger(unit) || unit < 1 || unit > 247) {
     throw new ColdtrailError(ErrorCode.InvalidConfig, `probe unit: must be an integer 1..247, got ${unit}`);
   }
-  const clock = deps.clock ?? systemClock;
-  const startEpochMs = config.startEpochMs ?? clock.now();
-  const binding = deps.binding ?? (await osSerialBinding());
-  const onEvent = deps.onEvent;
-  const slave = createProbeSlave({ unit, scenario: config.scenario, startEpochMs, clock, onEvent });
-  const port = new SerialPortStream({
-    binding,
-    path: config.path,
-    baudRate: config.baudRate ?? 9600,
-    autoOpen: false,
-  });
-  // A stream without an 'error' listener would crash the process on a failed write.
-  port.on('error', () => {});
-  await new Promise<void>((resolve, reject) =>
-    port.open((err) =>
-      err
-        ? reject(
-            new ColdtrailError(ErrorCode.Unavailable, `probe cannot open ${config.path}: ${err.message}`, {
-              cause: err,
-            }),
-          )
-        : resolve(),
-    ),
+  const { onEvent, ...rest } = deps;
+  const bus = await startProbeBus(
+    {
+      path: config.path,
+      ...(config.baudRate === undefined ? {} : { baudRate: config.baudRate }),
+      probes: [
+        {
+          unit,
+          scenario: config.scenario,
+          ...(config.startEpochMs === undefined ? {} : { startEpochMs: config.startEpochMs }),
+        },
+      ],
+    },
+    { ...rest, ...(onEvent ? { onEvent: (e: ProbeEvent) => onEvent(e) } : {}) },
   );
-  port.on('data', (chunk: Buffer) => {
-    for (const reply of slave.receive(chunk)) port.write(Buffer.from(reply));
-  });
-  port.on('close', (err: (Error & { disconnected?: boolean }) | null) => {
-    if (err?.disconnected) onEvent?.({ type: 'disconnected', at: clock.now(), message: err.message });
-  });
-
-  const life = createLifecycle();
-  life.defer(
-    'serial port',
-    () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
-  );
-  return { path: config.path, unit, startEpochMs, close: () => life.close() };
+  return { path: config.path, unit, startEpochMs: bus.probes[0]!.startEpochMs, close: () => bus.close() };
 }

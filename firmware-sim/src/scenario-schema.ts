@@ -10,7 +10,14 @@ import type { FaultKind, Scenario, ScenarioEvent, ScenarioFault } from './scenar
  */
 export type ScenarioCheck = { ok: true; scenario: Scenario } | { ok: false; problems: string[] };
 
-const KINDS = ['crc', 'garbage', 'silent', 'truncated', 'exception'] as const satisfies readonly FaultKind[];
+const KINDS = [
+  'crc',
+  'garbage',
+  'silent',
+  'truncated',
+  'exception',
+  'late',
+] as const satisfies readonly FaultKind[];
 /** Resolution of the probe's registers: values are compared as they travel, in tenths of a unit. */
 const STEP = 0.1;
 /** The probe's measuring range (the agent's TEMPERATURE_RANGE and HUMIDITY_RANGE): normal values stay inside. */
@@ -88,6 +95,7 @@ const fault = mapping({
   duration: duration({ positive: true }).optional(),
   count: given(integer(1, 1_000_000)).optional(),
   code: integer(1, 255).optional(),
+  delay: duration({ positive: true }).optional(),
 }).superRefine(
   (value, ctx) => {
     // These rules hold even while other fields of the fault are wrong (one report), so they read what is there.
@@ -101,6 +109,9 @@ const fault = mapping({
     }
     if (o.code !== undefined && o.kind !== 'exception') {
       ctx.addIssue({ code: 'custom', path: ['code'], message: 'only faults of kind exception' });
+    }
+    if (o.delay !== undefined && o.kind !== 'late') {
+      ctx.addIssue({ code: 'custom', path: ['delay'], message: 'only faults of kind late' });
     }
   },
   { when: () => true },
@@ -137,6 +148,7 @@ export const ScenarioSchema = mapping({
         const out: ScenarioFault = { kind: f.kind, atMs: f.at, count: f.count ?? 1 };
         if (f.duration !== undefined) out.durationMs = f.duration;
         if (f.code !== undefined) out.code = f.code;
+        if (f.delay !== undefined) out.delayMs = f.delay;
         return out;
       }),
     }),

@@ -86,7 +86,7 @@ faults:
       'events[0].duration: must be longer than zero',
       'events[0].peak: must be above the upper limit 8 by at least 0.1',
       'events[1].peak: must be a number',
-      'faults[0].kind: must be one of: crc, garbage, silent, truncated, exception',
+      'faults[0].kind: must be one of: crc, garbage, silent, truncated, exception, late',
       'faults[1]: give either duration (every request in a window) or count (that many requests), not both',
     ]) {
       expect(message).toContain(line);

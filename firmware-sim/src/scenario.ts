@@ -33,6 +33,11 @@ export const FaultKind = {
   Truncated: 'truncated',
   /** A Modbus exception response (default code 0x04, server device failure). */
   Exception: 'exception',
+  /**
+   * The normal reply, sent `delayMs` of wall time late (default 1 s, beyond the agent's default 500 ms
+   * timeout): a slow slave whose answer must not be taken for the answer to the master's next request.
+   */
+  Late: 'late',
 } as const;
 export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
 
@@ -47,6 +52,8 @@ export interface ScenarioFault {
   count: number;
   /** Exception code for kind `exception`. */
   code?: number;
+  /** Wall-clock delay of the reply for kind `late`, ms (the serial line runs in real time). */
+  delayMs?: number;
 }
 
 /** Offsets are milliseconds from the scenario start. */

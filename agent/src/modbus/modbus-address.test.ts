@@ -10,6 +10,8 @@ describe('modbus: address URLs', () => {
       timeoutMs: 500,
       sensor: 'probe-1',
       parity: 'none',
+      echo: false,
+      quietMs: 500,
     });
   });
 
@@ -25,8 +27,24 @@ describe('modbus: address URLs', () => {
       timeoutMs: 150,
       sensor: 'hold-2',
       parity: 'even',
+      echo: false,
+      quietMs: 150,
     });
     expect(parseModbusAddress('modbus://COM3?unit=3')).toMatchObject({ path: 'COM3', sensor: 'probe-3' });
+  });
+
+  it('reads echo and the quiet window after a timeout', () => {
+    expect(parseModbusAddress('modbus:///dev/ttyUSB0?echo=true&quiet=0')).toMatchObject({
+      echo: true,
+      quietMs: 0,
+    });
+    expect(parseModbusAddress('modbus:///dev/ttyUSB0?echo=0&timeout=80')).toMatchObject({
+      echo: false,
+      quietMs: 80,
+    });
+    expect(() => parseModbusAddress('modbus:///dev/ttyUSB0?echo=yes&quiet=-1')).toThrow(
+      /echo: must be true or false[\s\S]*quiet: must be milliseconds/,
+    );
   });
 
   it('lists every problem, with what to write instead', () => {
@@ -40,7 +58,7 @@ describe('modbus: address URLs', () => {
       message = (err as Error).message;
     }
     for (const part of [
-      'speed: unknown parameter (known: baud, unit, timeout, sensor, parity)',
+      'speed: unknown parameter (known: baud, unit, timeout, sensor, parity, echo, quiet)',
       'unit: given more than once',
       'baud: must be an integer baud rate',
       'unit: must be an integer 1..247',

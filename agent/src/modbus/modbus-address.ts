@@ -13,10 +13,22 @@ export interface ModbusAddress {
   sensor: string;
   /** 8 data bits, 1 stop bit; XY-MD02-class probes ship with no parity. */
   parity: 'none' | 'even' | 'odd';
+  /**
+   * `echo=true`: the adapter writes each request back before the reply (two-wire RS-485 adapters that hear
+   * their own transmitter); the echo is checked against the request and stripped. Default false.
+   */
+  echo: boolean;
+  /**
+   * `quiet=ms`: after a timeout, the next request on this bus waits until the line has been silent this long
+   * (bytes meanwhile are dropped and restart the wait), so a late reply is never read as the next answer.
+   * Default: the timeout, so a reply up to twice the timeout late is still recognised as late.
+   */
+  quietMs: number;
 }
 
-const PARAMS = ['baud', 'unit', 'timeout', 'sensor', 'parity'] as const;
+const PARAMS = ['baud', 'unit', 'timeout', 'sensor', 'parity', 'echo', 'quiet'] as const;
 const PARITIES = ['none', 'even', 'odd'] as const;
+const BOOLEANS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false };
 
 function integer(text: string | null, fallback: number, min: number, max: number): number | undefined {
   if (text === null) return fallback;
@@ -75,8 +87,19 @@ export function parseModbusAddress(address: string): ModbusAddress {
     problems.push('sensor: must be 1-64 characters of A-Z a-z 0-9 . _ - (used in records)');
   const parity = (q.get('parity') ?? 'none') as ModbusAddress['parity'];
   if (!PARITIES.includes(parity)) problems.push(`parity: must be one of ${PARITIES.join(', ')}`);
-  if (problems.length > 0 || baudRate === undefined || unit === undefined || timeoutMs === undefined) {
+  const echo = BOOLEANS[q.get('echo') ?? 'false'];
+  if (echo === undefined) problems.push('echo: must be true or false');
+  const quietMs = integer(q.get('quiet'), timeoutMs ?? 500, 0, 60_000);
+  if (quietMs === undefined) problems.push('quiet: must be milliseconds, an integer 0..60000');
+  if (
+    problems.length > 0 ||
+    baudRate === undefined ||
+    unit === undefined ||
+    timeoutMs === undefined ||
+    echo === undefined ||
+    quietMs === undefined
+  ) {
     throw fail(problems);
   }
-  return { path, baudRate, unit, timeoutMs, sensor, parity };
+  return { path, baudRate, unit, timeoutMs, sensor, parity, echo, quietMs };
 }

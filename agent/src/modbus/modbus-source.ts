@@ -2,35 +2,30 @@ import type { BindingInterface } from '@coldtrail/core';
 import {
   buildReadInputRegistersRequest,
   ColdtrailError,
+  describeModbusException,
   ErrorCode,
   FaultCode,
-  ModbusExceptionCode,
   ProbeRegister,
-  parseReadInputRegistersResponse,
   type ReadResponse,
   type Sample,
   toInt16,
   Unit,
 } from '@coldtrail/core';
 import type { SensorSource } from '../sensor-source.js';
+import { type BusLease, type BusRegistry, sharedBusRegistry } from './bus-registry.js';
 import { type ModbusAddress, parseModbusAddress } from './modbus-address.js';
-import { SerialLine } from './serial-line.js';
+import { readReply } from './reply-reader.js';
 
 export interface ModbusSourceDeps {
   /** node-serialport binding; default: the native one for this OS, loaded on first use. */
   binding?: BindingInterface;
+  /** Where sources naming one serial path meet on one port; default: one registry per process. */
+  buses?: BusRegistry;
 }
 
 /** Plausible ranges: the probe class measures -40..80 °C; outside the sensor limits a value is a fault. */
 export const TEMPERATURE_RANGE = { min: -55, max: 125 } as const;
 export const HUMIDITY_RANGE = { min: 0, max: 100 } as const;
-
-const EXCEPTION_NAMES: Record<number, string> = {
-  [ModbusExceptionCode.IllegalFunction]: 'illegal function',
-  [ModbusExceptionCode.IllegalDataAddress]: 'illegal data address',
-  [ModbusExceptionCode.IllegalDataValue]: 'illegal data value',
-  [ModbusExceptionCode.ServerDeviceFailure]: 'server device failure',
-};
 
 /** The native binding is a compiled module: imported only when a real port is opened (CONVENTIONS habit 3). */
 async function nativeBinding(): Promise<BindingInterface> {
@@ -49,30 +44,36 @@ async function nativeBinding(): Promise<BindingInterface> {
 /**
  * A temperature/humidity probe over Modbus RTU: each `read()` sends one 0x04 request (registers 0x0001-0x0002)
  * and returns [temperature °C, humidity %RH], or one fault sample when the line or the probe misbehaves.
+ * Sources whose addresses name the same serial path share one port (one RS-485 bus, several unit ids) and
+ * take turns on it; they must agree on baud, parity and echo (INVALID_CONFIG otherwise).
  */
 export async function openModbusSource(address: string, deps: ModbusSourceDeps = {}): Promise<SensorSource> {
   const config = parseModbusAddress(address);
   const binding = deps.binding ?? (await nativeBinding());
-  return new ModbusSource(address, config, binding);
+  const { path, baudRate, parity, echo } = config;
+  const lease = await (deps.buses ?? sharedBusRegistry).acquire({
+    path,
+    baudRate,
+    parity,
+    echo,
+    binding,
+    address,
+  });
+  return new ModbusSource(address, config, lease);
 }
 
 class ModbusSource implements SensorSource {
-  private readonly line: SerialLine;
   private readonly request: Uint8Array;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Ends this source's exchange in progress on close, while the bus may stay open for other sources. */
+  private readonly closing = new AbortController();
 
   constructor(
     readonly address: string,
     private readonly config: ModbusAddress,
-    binding: BindingInterface,
+    private readonly bus: BusLease,
   ) {
-    this.line = new SerialLine({
-      path: config.path,
-      baudRate: config.baudRate,
-      parity: config.parity,
-      binding,
-    });
     this.request = buildReadInputRegistersRequest(config.unit, ProbeRegister.Temperature, 2);
   }
 
@@ -85,18 +86,23 @@ class ModbusSource implements SensorSource {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.line.close();
+    this.closing.abort();
+    await this.bus.release();
   }
 
   private async readOnce(signal?: AbortSignal): Promise<Sample[]> {
     if (this.closed) throw this.closedError();
-    const { unit, timeoutMs } = this.config;
+    const { unit, timeoutMs, echo, quietMs } = this.config;
+    const want = { request: this.request, unit, count: 2, echo };
     const parse = (buf: Buffer) => {
-      const r = parseReadInputRegistersResponse(buf, unit, 2);
+      const r = readReply(buf, want);
       return r.status === 'incomplete' ? undefined : r;
     };
     const noise = (r: ReadResponse) => r.status === 'garbage';
-    const out = await this.line.exchange(this.request, parse, timeoutMs, signal, noise);
+    const ends = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+    const out = await this.bus.line.exchange(this.request, parse, timeoutMs, ends, noise, {
+      quietAfterTimeoutMs: quietMs,
+    });
     if (this.closed) throw this.closedError();
     switch (out.status) {
       case 'aborted':
@@ -125,15 +131,8 @@ class ModbusSource implements SensorSource {
         return [this.fault(FaultCode.Crc, `reply with a bad CRC (${r.length} bytes)`)];
       case 'garbage':
         return [this.fault(FaultCode.Garbage, `not a reply to the request: ${r.reason}`)];
-      case 'exception': {
-        const name = EXCEPTION_NAMES[r.code] ?? 'unknown exception';
-        return [
-          this.fault(
-            FaultCode.ModbusException,
-            `exception 0x${r.code.toString(16).padStart(2, '0')} (${name})`,
-          ),
-        ];
-      }
+      case 'exception':
+        return [this.fault(FaultCode.ModbusException, describeModbusException(r.code))];
       case 'ok':
         return this.values(r.registers);
       default:

@@ -57,7 +57,21 @@ export function buildProgram(): Command {
     .option('--expect-tip <tip>', EXPECT_TIP_HELP)
     .action(async (sscc, opts) => (await import('./commands/provenance.js')).provenance(sscc, opts));
 
-  const shipment = program.command('shipment').description('list shipments, close one whose process died');
+  const shipment = program
+    .command('shipment')
+    .description('create, list and complete shipments (through the server that holds the data dir, if any)');
+  shipment
+    .command('create')
+    .description('start a shipment in transit on an enrolled device; prints its SSCC')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .requiredOption('--device <id>', 'the enrolled device that rides with the shipment')
+    .option('--sscc <sscc>', 'SSCC of the shipment (default: the next free one)')
+    .option('--profile <name>', 'temperature profile: 2-8C (default)')
+    .option('--origin <sgln>', 'where it leaves (SGLN, default the demo origin)')
+    .option('--destination <sgln>', 'where it goes (SGLN, default the demo destination)')
+    .option('--product <epc>', 'what it carries (EPC, default the demo product class)')
+    .option('--json', 'print {"shipment":"<sscc>"}')
+    .action(async (opts) => (await import('./commands/shipment-create.js')).shipmentCreate(opts));
   shipment
     .command('list')
     .description('the shipments on the ledger, oldest first (reads only)')
@@ -68,11 +82,15 @@ export function buildProgram(): Command {
   shipment
     .command('complete')
     .description(
-      'close a shipment left in transit (its process died): anchor and evaluate what was stored, then complete it',
+      'complete a shipment: anchor and evaluate what was stored, then complete it on the ledger (through the ' +
+        'running server; without one, closes a shipment whose process died)',
     )
     .argument('<sscc>', 'SSCC of the shipment')
     .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--reason <text>', 'why it is closed by hand (recorded on the ledger)')
+    .option(
+      '--reason <text>',
+      'why it is closed (recorded on the ledger; without a server default "closed by hand ...")',
+    )
     .option('--json', 'print JSON')
     .action(async (sscc, opts) =>
       (await import('./commands/shipment-complete.js')).shipmentComplete(sscc, opts),
@@ -109,6 +127,47 @@ export function buildProgram(): Command {
       (await import('./commands/sim-start.js')).simStart(opts, { interruption: () => interruptHandling() }),
     );
 
+  const server = program.command('server').description('the server side: broker, ingest, ledger-sync, ledger');
+  server
+    .command('start')
+    .description(
+      'run broker + ingest + ledger-sync with the embedded ledger until SIGTERM/SIGINT (graceful, exit 0); ' +
+        'prints its MQTT URL; JSON log lines on stderr; admin socket <data dir>/admin.sock (0600)',
+    )
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .addOption(
+      new Option('--mqtt-port <port>', 'MQTT port (default: a free port; 0 picks one)').argParser(portOrZero),
+    )
+    .option('--host <host>', 'address to bind the MQTT listener (default 127.0.0.1)')
+    .option('--org <msp>', "MSP id this server acts for (default: the data dir's own org)")
+    .option('--json', 'print one line {"mqttUrl","dataDir","org","admin"} once it accepts work')
+    .action(async (opts) =>
+      (await import('./commands/server-start.js')).serverStart(opts, {
+        interruption: () => interruptHandling(),
+      }),
+    );
+
+  const device = program
+    .command('device')
+    .description('enrol and revoke devices on the ledger (through the server holding the data dir, if any)');
+  device
+    .command('enroll')
+    .description('register a device and its public key, so the broker accepts it')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .requiredOption('--org <msp>', 'organisation (MSP id) that owns the device')
+    .requiredOption('--device <id>', 'device id (as given to `agent init`)')
+    .requiredOption('--public-key <file>', 'PEM public key that `agent init` printed, or - for stdin')
+    .option('--json', 'print the device entry')
+    .action(async (opts) => (await import('./commands/device-enroll.js')).deviceEnroll(opts));
+  device
+    .command('revoke')
+    .description('revoke a device for good: the broker drops and refuses it; it can never be enrolled again')
+    .argument('<id>', 'device id')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--reason <text>', 'why (recorded on the ledger)')
+    .option('--json', 'print the device entry')
+    .action(async (id, opts) => (await import('./commands/device-revoke.js')).deviceRevoke(id, opts));
+
   const ledger = program.command('ledger').description('inspect the embedded ledger');
   ledger
     .command('verify')
@@ -134,6 +193,10 @@ function positiveNumber(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${v}" is not a positive number`);
   return n;
+}
+
+function portOrZero(v: string): number {
+  return v === '0' ? 0 : port(v);
 }
 
 function port(v: string): number {

@@ -1,0 +1,110 @@
+import { join } from 'node:path';
+import { HEX64_PATTERN, IDENTIFIER_PATTERN } from '@coldtrail/core';
+import { z } from 'zod';
+
+/**
+ * The admin socket of `coldtrail server start` (README "Admin socket"): a Unix socket at `<data dir>/admin.sock`,
+ * mode 0600 (only the user running the server may use it), that the operator's commands (`device enroll`,
+ * `device revoke`, `shipment create|complete`) go through while a server holds the data dir, so no second
+ * process ever writes the server's files behind its back.
+ *
+ * Framing: one JSON object per line (UTF-8, `\n`), requests and responses alike; a connection may carry any
+ * number of requests, answered in order. Every request is validated here as hostile input: an unknown op, an
+ * extra field, a line over MAX_LINE_BYTES or one that is not JSON gets an error response (never a crash).
+ * An error carries the stable coldtrail error code (when there is one) and the CLI exit code it maps to, so a
+ * command answers the same exit code through the socket as without it.
+ */
+export const ADMIN_SOCKET = 'admin.sock';
+export const adminSocketPath = (dataDir: string) => join(dataDir, ADMIN_SOCKET);
+
+/** Longest request or response line; a request beyond it is refused and the connection closed. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+/** Linux sun_path holds 108 bytes with the terminating NUL (unix(7)). */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+const id = z.string().regex(IDENTIFIER_PATTERN, 'an identifier (letters, digits, . _ -; up to 64)');
+const text = z.string().min(1).max(200);
+const requestId = z.union([z.string().max(100), z.number().int()]).optional();
+
+export const AdminOp = {
+  Status: 'server.status',
+  Enroll: 'device.enroll',
+  Revoke: 'device.revoke',
+  CreateShipment: 'shipment.create',
+  CompleteShipment: 'shipment.complete',
+} as const;
+export type AdminOp = (typeof AdminOp)[keyof typeof AdminOp];
+
+export const enrollArgs = z.strictObject({
+  org: id,
+  device: id,
+  /** Raw Ed25519 public key, hex (the command reads the PEM and sends this). */
+  publicKey: z.string().regex(HEX64_PATTERN, '64 lowercase hex characters (raw Ed25519)'),
+});
+export const revokeArgs = z.strictObject({ device: id, reason: text.nullable().optional() });
+export const createShipmentArgs = z.strictObject({
+  device: id,
+  sscc: z.string().max(40).optional(),
+  profile: id.optional(),
+  origin: text.optional(),
+  destination: text.optional(),
+  product: text.optional(),
+});
+export const completeShipmentArgs = z.strictObject({
+  sscc: z.string().max(40),
+  reason: text.nullable().optional(),
+});
+
+export type EnrollArgs = z.infer<typeof enrollArgs>;
+export type RevokeArgs = z.infer<typeof revokeArgs>;
+export type CreateShipmentArgs = z.infer<typeof createShipmentArgs>;
+export type CompleteShipmentArgs = z.infer<typeof completeShipmentArgs>;
+
+export const adminRequestSchema = z.discriminatedUnion('op', [
+  z.strictObject({ id: requestId, op: z.literal(AdminOp.Status) }),
+  z.strictObject({ id: requestId, op: z.literal(AdminOp.Enroll), args: enrollArgs }),
+  z.strictObject({ id: requestId, op: z.literal(AdminOp.Revoke), args: revokeArgs }),
+  z.strictObject({ id: requestId, op: z.literal(AdminOp.CreateShipment), args: createShipmentArgs }),
+  z.strictObject({ id: requestId, op: z.literal(AdminOp.CompleteShipment), args: completeShipmentArgs }),
+]);
+export type AdminRequest = z.infer<typeof adminRequestSchema>;
+
+export const adminErrorSchema = z.object({
+  /** coldtrail ErrorCode (INVALID_INPUT, NOT_FOUND, ...), or null for failures without one. */
+  code: z.string().nullable(),
+  /** The CLI exit code the failure maps to. */
+  exitCode: z.number().int().min(1).max(255),
+  message: z.string(),
+});
+export type AdminError = z.infer<typeof adminErrorSchema>;
+
+export const adminResponseSchema = z.union([
+  z.object({ id: requestId.nullable(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ id: requestId.nullable(), ok: z.literal(false), error: adminErrorSchema }),
+]);
+export type AdminResponse = z.infer<typeof adminResponseSchema>;
+
+/** Why a request line is not a request, as `path: message` problems (the config errors' format). */
+export function parseAdminRequest(
+  line: string,
+): { ok: true; request: AdminRequest } | { ok: false; message: string; id?: string | number } {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { ok: false, message: 'request is not JSON: send one JSON object per line' };
+  }
+  const parsed = adminRequestSchema.safeParse(value);
+  if (parsed.success) return { ok: true, request: parsed.data };
+  const problems = parsed.error.issues
+    .map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`)
+    .join('; ');
+  const rawId = (value as { id?: unknown } | null)?.id;
+  const echo = typeof rawId === 'string' || Number.isInteger(rawId) ? (rawId as string | number) : undefined;
+  return {
+    ok: false,
+    message: `invalid admin request: ${problems}`,
+    ...(echo === undefined ? {} : { id: echo }),
+  };
+}

@@ -1,0 +1,100 @@
+import { start as startBroker } from '@coldtrail/broker';
+import type { Log } from '@coldtrail/core';
+import { lockDataDir, start as startLedgerSync } from '@coldtrail/ledger-sync';
+import { AdminOp, type AdminRequest } from '../admin/admin-protocol.js';
+import { startAdminServer } from '../admin/admin-server.js';
+import { ledgerSyncDir } from '../data-dir.js';
+import { CloseStack } from '../demo/close-stack.js';
+import { serverOrg } from '../operator/data-dir-org.js';
+import { operatorOps } from '../operator/operator-ops.js';
+import { serverLog } from './server-log.js';
+
+export interface ServerOptions {
+  /** Absolute data dir. */
+  dataDir: string;
+  /** MQTT port; default the broker's (a free port; COLDTRAIL_BROKER_PORT overrides). */
+  mqttPort?: number;
+  /** Host to bind; default the broker's (127.0.0.1). */
+  host?: string;
+  /** MSP id; default the data dir's own org (data-dir-org.ts). */
+  org?: string;
+}
+
+export interface ServerHandle {
+  mqttUrl: string;
+  dataDir: string;
+  org: string;
+  /** Path of the admin socket. */
+  admin: string;
+  /** Stops accepting (admin and MQTT), finishes what is in flight, closes everything. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The server side as one process, wired as the demo wires it: ledger-sync with the embedded ledger, the
+ * aedes broker with its ingest, and the admin socket the operator's commands go through. It holds the data
+ * dir's lock from before the first file is opened until after the last is closed. Close order, newest
+ * first: the admin socket (requests in progress answer), the broker (stops accepting, admitted batches are
+ * stored and PUBACKed), ledger-sync (anchoring queued so far), the lock.
+ */
+export async function startServer(
+  opts: ServerOptions,
+  log: (component: string) => Log = (c) => serverLog(c),
+): Promise<ServerHandle> {
+  const { dataDir } = opts;
+  const stack = new CloseStack();
+  const lock = lockDataDir(dataDir);
+  stack.push('data dir lock', { close: () => lock.release() });
+  try {
+    const org = serverOrg(dataDir, opts.org);
+    const ls = stack.push(
+      'ledger-sync',
+      await startLedgerSync({ dataDir: ledgerSyncDir(dataDir), org }, { log: log('ledger-sync') }),
+    );
+    const broker = stack.push(
+      'broker',
+      await startBroker(
+        {
+          ...(opts.host === undefined ? {} : { host: opts.host }),
+          ...(opts.mqttPort === undefined ? {} : { port: opts.mqttPort }),
+        },
+        { directory: ls.directory, ingest: ls.ingest, log: log('broker') },
+      ),
+    );
+    const ops = operatorOps({ ls, org, dataDir, disconnect: (d) => broker.disconnectDevice(d) });
+    let adminPath = '';
+    const handle = async (request: AdminRequest): Promise<unknown> => {
+      switch (request.op) {
+        case AdminOp.Status:
+          return { mqttUrl: broker.url, dataDir, org, admin: adminPath };
+        case AdminOp.Enroll:
+          return ops.enroll(request.args);
+        case AdminOp.Revoke:
+          return ops.revoke(request.args);
+        case AdminOp.CreateShipment:
+          return ops.createShipment(request.args);
+        case AdminOp.CompleteShipment:
+          return ops.completeShipment(request.args);
+        default:
+          return request satisfies never;
+      }
+    };
+    const admin = stack.push('admin socket', await startAdminServer(dataDir, handle, log('admin')));
+    adminPath = admin.path;
+    log('server').info('started', { mqttUrl: broker.url, dataDir, org, admin: admin.path });
+    let closed: Promise<void> | undefined;
+    return {
+      mqttUrl: broker.url,
+      dataDir,
+      org,
+      admin: admin.path,
+      close: () =>
+        (closed ??= stack.closeAll().then((failure) => {
+          if (failure) throw failure;
+        })),
+    };
+  } catch (err) {
+    await stack.closeAll();
+    throw err;
+  }
+}

@@ -1,6 +1,7 @@
 export { type AgentDeps, OUTBOX_FILE, start, start as startAgent } from './agent.js';
 export type { AgentEvents, AgentHandle, AgentStats } from './agent-handle.js';
 export * from './agent-yaml.js';
+export * from './agent-yaml-template.js';
 export * from './config.js';
 export * from './device-key.js';
 export * from './log.js';

@@ -121,10 +121,50 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--speed <n>', 'simulated seconds per wall second').default(1).argParser(positiveNumber),
     )
-    .option('--root <dir>', 'where 1-Wire and GPIO devices lay out their sysfs-like files (default: a temp dir)')
+    .option(
+      '--root <dir>',
+      'where 1-Wire and GPIO devices lay out their sysfs-like files (default: a temp dir)',
+    )
     .option('--json', 'print one line {"devices":[{"kind","address"}]} once the devices are up')
     .action(async (opts) =>
       (await import('./commands/sim-start.js')).simStart(opts, { interruption: () => interruptHandling() }),
+    );
+
+  const agent = program.command('agent').description('the edge agent: set up a device, run it');
+  agent
+    .command('init')
+    .description(
+      'create a device: its directory (0700), Ed25519 key (0600, never overwritten) and a documented agent.yaml; ' +
+        'prints the public key for `device enroll`',
+    )
+    .requiredOption(
+      '--dir <dir>',
+      'directory for the key, the config and the outbox (e.g. /var/lib/coldtrail-agent)',
+    )
+    .requiredOption('--device <id>', 'device id, as it will be enrolled')
+    .requiredOption('--org <msp>', 'organisation (MSP id) that owns the device')
+    .requiredOption('--mqtt-url <url>', 'broker URL; repeat for failover brokers, tried in turn', collect, [])
+    .option(
+      '--source <address>',
+      'sensor address URL, e.g. modbus:///dev/ttyUSB0?unit=1; repeat',
+      collect,
+      [],
+    )
+    .option('--interval <duration>', 'sampling interval, e.g. 30s, 5m', '60s')
+    .option('--force', 'rewrite an existing agent.yaml (the key is never rewritten)')
+    .option('--json', 'print {"device","publicKey","config"}')
+    .action(async (opts) => (await import('./commands/agent-init.js')).agentInit(opts));
+  agent
+    .command('start')
+    .description(
+      'run the agent until SIGTERM/SIGINT (then finish the cycle, flush, close: exit 0); JSON log lines on ' +
+        'stderr; systemd Type=notify with watchdog when NOTIFY_SOCKET is set',
+    )
+    .requiredOption('--config <file>', 'agent.yaml (from `coldtrail agent init`)')
+    .action(async (opts) =>
+      (await import('./commands/agent-start.js')).agentStart(opts, {
+        interruption: () => interruptHandling(),
+      }),
     );
 
   const server = program.command('server').description('the server side: broker, ingest, ledger-sync, ledger');
@@ -187,6 +227,11 @@ export function buildProgram(): Command {
     .action(async (opts) => (await import('./commands/ledger-export-tip.js')).ledgerExportTip(opts));
 
   return program;
+}
+
+/** Commander's way to take an option more than once. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function positiveNumber(v: string): number {

@@ -13,6 +13,8 @@ describe('publicKeyPem / publicKeyFromPem', () => {
     expect(publicKeyPem(hex)).toBe(opensslPem);
     expect(publicKeyFromPem(opensslPem)).toBe(hex);
     expect(publicKeyFromPem(`\n  ${publicKeyPem(hex).replace(/\n/g, '\r\n')}  \n`)).toBe(hex);
+    // `coldtrail agent init`'s whole output, piped: the text around the block is ignored.
+    expect(publicKeyFromPem(`device: d1\npublic key:\n${publicKeyPem(hex)}next: enroll it\n`)).toBe(hex);
   });
 
   it('refuses what is not an Ed25519 public key, saying what it expects', () => {

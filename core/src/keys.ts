@@ -58,7 +58,8 @@ export function publicKeyFromSecret(secretKey: Uint8Array): PublicKeyHex {
  * BIT STRING (0 unused bits) } around the raw 32-byte key. Fixed length, so a key is prefix + key.
  */
 const ED25519_SPKI_PREFIX = hexToBytes('302a300506032b6570032100');
-const PEM_PUBLIC = /^-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END PUBLIC KEY-----\s*$/;
+/** Text around the block is ignored, as OpenSSL does (RFC 7468 §2), so `agent init`'s whole output reads. */
+const PEM_PUBLIC = /-----BEGIN PUBLIC KEY-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END PUBLIC KEY-----/;
 
 /**
  * A raw Ed25519 public key as PEM SPKI text (`-----BEGIN PUBLIC KEY-----`, RFC 7468 §13 + RFC 8410), the form
@@ -79,7 +80,7 @@ export function publicKeyFromPem(pem: string): PublicKeyHex {
       ErrorCode.InvalidInput,
       `public key is not an Ed25519 PEM public key (${why}); give the text that \`coldtrail agent init\` printed`,
     );
-  const m = PEM_PUBLIC.exec(pem.trim());
+  const m = PEM_PUBLIC.exec(pem);
   if (!m?.[1]) throw bad('expected -----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----');
   let der: Uint8Array;
   try {

@@ -1,7 +1,7 @@
 import type { Clock } from '@coldtrail/core';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
 import type { FleetDeviceSpec } from './fleet-schema.js';
-import { startProbe } from './probe.js';
+import { startProbeBus } from './probe-bus.js';
 import { openPtyPair } from './pty-pair.js';
 import type { SimDevice } from './sim-device.js';
 
@@ -37,35 +37,23 @@ async function startModbusBus(
   spec: Extract<FleetDeviceSpec, { kind: 'modbus' }>,
   ctx: StartContext,
 ): Promise<StartedDevices> {
-  if (spec.units.length > 1) {
-    throw new ColdtrailError(
-      ErrorCode.InvalidConfig,
-      `devices[${ctx.index}].units: several probes on one bus are not available in this build`,
-    );
-  }
-  const baud = spec.baud ?? 9600;
   // A real PTY pair: the process's devices are for other processes (the agent, mbpoll) to open by path.
   const pair = await openPtyPair();
-  const { binding } = pair;
   try {
-    const probes: Awaited<ReturnType<typeof startProbe>>[] = [];
-    for (const u of spec.units) {
-      probes.push(
-        await startProbe(
-          { path: pair.devicePath, baudRate: baud, unit: u.unit, scenario: u.scenario },
-          { clock: ctx.clock, binding },
-        ),
-      );
-    }
-    const devices: SimDevice[] = spec.units.map((u) => ({
-      kind: 'modbus',
-      address: `modbus://${pair.hostPath}?baud=${baud}&unit=${u.unit}`,
-      close: async () => {},
-    }));
+    const bus = await startProbeBus(
+      {
+        path: pair.devicePath,
+        hostPath: pair.hostPath,
+        baudRate: spec.baud ?? 9600,
+        echo: spec.echo ?? false,
+        probes: spec.units.map((u) => ({ unit: u.unit, scenario: u.scenario })),
+      },
+      { clock: ctx.clock, binding: pair.binding },
+    );
     return {
-      devices,
+      devices: [...bus.devices],
       close: async () => {
-        await Promise.allSettled(probes.map((p) => p.close()));
+        await bus.close();
         await pair.close();
       },
     };

@@ -11,7 +11,7 @@ export interface FleetProbeSpec {
 
 /** A device of the fleet, validated; other kinds carry their own device's config, checked when it starts. */
 export type FleetDeviceSpec =
-  | { kind: 'modbus'; baud?: number; units: FleetProbeSpec[] }
+  | { kind: 'modbus'; baud?: number; echo?: boolean; units: FleetProbeSpec[] }
   | { kind: 'nmea' | 'w1' | 'gpio'; config: Record<string, unknown> };
 
 const KINDS = ['modbus', 'nmea', 'w1', 'gpio'] as const;
@@ -19,6 +19,8 @@ const KINDS = ['modbus', 'nmea', 'w1', 'gpio'] as const;
 const modbus = z.strictObject({
   kind: z.literal('modbus'),
   baud: z.number().int().positive().optional(),
+  /** The line echoes the master's request before the reply, as a two-wire RS-485 adapter does. */
+  echo: z.boolean().optional(),
   units: z
     .array(
       z.strictObject({
@@ -83,7 +85,12 @@ export async function parseFleetSpec(
         problems.push(`devices[${i}].units[${j}].scenario: ${err.message}`);
       }
     }
-    devices.push({ kind: 'modbus', ...(m.baud ? { baud: m.baud } : {}), units });
+    devices.push({
+      kind: 'modbus',
+      ...(m.baud ? { baud: m.baud } : {}),
+      ...(m.echo ? { echo: true } : {}),
+      units,
+    });
   }
   if (problems.length > 0) {
     throw new ColdtrailError(

@@ -72,7 +72,18 @@ interval: ${scalar(v.interval)}
 #   nmea:///dev/ttyAMA0?baud=9600               GPS receiver speaking NMEA 0183 (position, speed, UTC time).
 #   w1://28-00000abcdef0                         DS18B20 1-Wire probe (its id under /sys/bus/w1/devices).
 #   gpio://17?edge=both                          door contact on GPIO 17 (BCM numbering).
+# A source may also get its own interval, and a faster one while its temperature is outside alarmLimits:
+#   - { address: "w1://28-00000abcdef0", interval: 5m, fastInterval: 30s }
 ${sources}
+
+# Optional (remove the # to use):
+# Temperature limits (°C) outside which sources with a fastInterval are read faster.
+# alarmLimits: { lowerC: 2, upperC: 8 }
+# A local alarm LED or buzzer, switched on while an alarm is active, even without network.
+# alarmOutput: gpio://27
+# Disk space the outbox may use; a warning is raised at diskWarn (default 80% of it), well before.
+# diskBudget: 512MB
+# diskWarn: 400MB
 
 # How readings are grouped for sending.
 batch:

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadAgentYaml, loadOrCreateDeviceKey, OUTBOX_FILE, Outbox } from '@coldtrail/agent';
 import { publicKeyFromPem } from '@coldtrail/core';
 import { loadScenario, openPtyPair, ptySupport, type SerialPair, startProbe } from '@coldtrail/firmware-sim';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIngestEmulator } from '../../agent/src/fixtures/ingest-emulator.js';
 import { eventually } from '../../agent/src/fixtures/wait.js';
@@ -157,6 +158,66 @@ describe('coldtrail agent start: bad config', () => {
     expect(none.code).toBe(4);
     expect(none.stderr).toMatch(/coldtrail agent init/);
   });
+});
+
+describe('coldtrail agent start: no broker, no probe', () => {
+  it('keeps recording faults, and on SIGTERM exits 0 with every record kept in the outbox', async () => {
+    const dir = join(root, 'offline');
+    const r = await init(dir, [
+      '--source',
+      'modbus:///dev/coldtrail-no-such-port?unit=1&timeout=100',
+      '--interval',
+      '100ms',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const config = join(dir, 'agent.yaml');
+    // A port nothing listens on: connection refused, as with the network down.
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace('mqtt://127.0.0.1:1883', 'mqtt://127.0.0.1:1'),
+    );
+    const agent = spawn(process.execPath, [CLI, 'agent', 'start', '--config', config], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NOTIFY_SOCKET: '' },
+    });
+    let stderr = '';
+    agent.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => agent.once('exit', (code) => resolve(code)));
+    try {
+      const recorded = () => {
+        try {
+          const db = new Database(join(dir, OUTBOX_FILE), { readonly: true, fileMustExist: true });
+          try {
+            return (db.prepare('SELECT count(*) AS n FROM records').get() as { n: number }).n;
+          } finally {
+            db.close();
+          }
+        } catch {
+          return 0;
+        }
+      };
+      await eventually(() => recorded() >= 3, `three fault records (agent stderr: ${stderr})`, 20_000);
+      agent.kill('SIGTERM');
+      expect(await exited, stderr).toBe(0);
+    } finally {
+      if (agent.exitCode === null) agent.kill('SIGKILL');
+    }
+    const stopped = stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { message: string; recorded?: number; pendingRecords?: number })
+      .find((l) => l.message === 'agent stopped');
+    expect(stopped?.pendingRecords).toBe(stopped?.recorded);
+    const outbox = Outbox.open(join(dir, OUTBOX_FILE), { device: 'pi-7' });
+    try {
+      expect(outbox.head().seq).toBe(stopped?.recorded);
+      expect(outbox.storedUpTo()).toBe(0);
+    } finally {
+      outbox.close();
+    }
+  }, 60_000);
 });
 
 const pty = ptySupport();

@@ -36,6 +36,15 @@ describe('loadOrCreateDeviceKey', () => {
     expect(again.publicKey).toBe(first.publicKey);
   });
 
+  it('puts an existing key that other users can read back to 0600', async () => {
+    const first = await loadOrCreateDeviceKey(dir);
+    const { chmod } = await import('node:fs/promises');
+    await chmod(first.path, 0o644);
+    const again = await loadOrCreateDeviceKey(dir);
+    expect(again.publicKey).toBe(first.publicKey);
+    expect((await stat(first.path)).mode & 0o777).toBe(0o600);
+  });
+
   it('signs with node:crypto byte-identically to @noble for the same seed, and core verifies it', async () => {
     const key = await loadOrCreateDeviceKey(dir);
     const jwk = createPrivateKey(await readFile(key.path, 'utf8')).export({ format: 'jwk' });

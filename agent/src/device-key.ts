@@ -7,7 +7,7 @@ import {
   sign,
 } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ColdtrailError, ErrorCode, type PublicKeyHex, type Signer } from '@coldtrail/core';
 
@@ -33,7 +33,11 @@ export interface DeviceKey {
 export async function loadOrCreateDeviceKey(dir: string): Promise<DeviceKey> {
   const path = join(dir, DEVICE_KEY_FILE);
   const existing = await readKeyFile(path);
-  if (existing !== undefined) return deviceKey(parseKey(existing, path), path, false);
+  if (existing !== undefined) {
+    const key = parseKey(existing, path);
+    await tightenMode(path);
+    return deviceKey(key, path, false);
+  }
 
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const { privateKey } = generateKeyPairSync('ed25519');
@@ -57,6 +61,25 @@ export function nodeEd25519Signer(privateKey: KeyObject): Signer {
 export function rawPublicKeyHex(key: KeyObject): PublicKeyHex {
   const jwk = createPublicKey(key).export({ format: 'jwk' });
   return Buffer.from(jwk.x ?? '', 'base64url').toString('hex');
+}
+
+/**
+ * A key copied in from a backup often arrives 0644: readable by every user of the box, so any of them could
+ * sign as the device. It is put back to 0600 (only the owner's bits are kept) rather than refused, so the
+ * agent still starts; a key owned by another user fails the chmod and is reported.
+ */
+async function tightenMode(path: string): Promise<void> {
+  const { mode } = await stat(path);
+  if ((mode & 0o077) === 0) return;
+  try {
+    await chmod(path, mode & 0o600);
+  } catch (err) {
+    throw keyError(
+      path,
+      `is readable by other users (mode ${(mode & 0o777).toString(8)}) and cannot be made 0600`,
+      err,
+    );
+  }
 }
 
 function deviceKey(privateKey: KeyObject, path: string, created: boolean): DeviceKey {

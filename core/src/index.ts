@@ -16,6 +16,8 @@ export * from './lifecycle.js';
 export * from './log.js';
 export * from './merkle.js';
 export * from './modbus-rtu.js';
+export * from './nmea.js';
+export * from './nmea-framer.js';
 export * from './patterns.js';
 export * from './reading.js';
 export type * from './serial-types.js';

@@ -155,10 +155,20 @@ describe('agent', () => {
 
     const probe2 = scriptedSource((k) => [temp(10 + k)], { cycles: 3 });
     const b = await run({ batchMaxRecords: 2 }, { sources: [probe2] });
-    expect(b.nextSeq()).toBe(7);
     await eventually(() => probe2.reads === 3, 'three more cycles');
     await b.stopSampling();
     await b.drained(10_000);
+    // the restart's readings (10, 11, 12) continue at #7
+    expect(
+      broker
+        .state(DEVICE)
+        .records.slice(6)
+        .map((r) => [r.seq, r.value]),
+    ).toEqual([
+      [7, 10],
+      [8, 11],
+      [9, 12],
+    ]);
     expect(verifyChain(broker.state(DEVICE).records, GENESIS_HASH, 0)).toBe(broker.state(DEVICE).head);
     expect(broker.state(DEVICE).storedUpTo).toBe(9);
   });

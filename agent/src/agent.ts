@@ -15,14 +15,17 @@ import {
   type TimerClock,
 } from '@coldtrail/core';
 import { type AgentEvents, type AgentHandle, type AgentStats, wireEvents } from './agent-handle.js';
+import { startUpkeep } from './agent-upkeep.js';
 import { Batcher } from './batcher.js';
 import { type AgentConfig, parseAgentConfig, type ResolvedAgentConfig } from './config.js';
 import { loadOrCreateDeviceKey } from './device-key.js';
 import { errorMessage, type Log, stderrLog } from './log.js';
 import { openSource as defaultOpenSource, type OpenSourceDeps } from './open-source.js';
-import { Outbox } from './outbox.js';
+import type { Outbox } from './outbox.js';
+import { openCheckedOutbox } from './outbox-integrity.js';
 import { Publisher } from './publisher.js';
 import { runSampler } from './sampler.js';
+import { sourceSchedules } from './sampling-config.js';
 import type { SensorSource } from './sensor-source.js';
 import { TypedEmitter } from './typed-emitter.js';
 
@@ -80,12 +83,16 @@ export async function start(config: AgentConfig, deps: AgentDeps = {}): Promise<
   // Closed newest first: the sampler, the publisher, the sources opened here, the outbox.
   const life = createLifecycle();
   return opening(life, async () => {
-    const outbox = life.add('outbox', Outbox.open(join(cfg.dataDir, OUTBOX_FILE), { device: cfg.device }));
+    // A damaged outbox is moved aside and refused, never recreated over unsent data (outbox-integrity.ts).
+    const outbox = life.add(
+      'outbox',
+      openCheckedOutbox(join(cfg.dataDir, OUTBOX_FILE), { device: cfg.device, now: deps.wallNow, log }),
+    );
     const owned: SensorSource[] = [];
     life.defer('sensor sources', async () => void (await Promise.allSettled(owned.map((s) => s.close()))));
     if (!deps.sources) {
       const open = deps.openSource ?? defaultOpenSource;
-      for (const address of cfg.sources) owned.push(await open(address, deps.sourceDeps));
+      for (const { address } of sourceSchedules(cfg)) owned.push(await open(address, deps.sourceDeps));
     }
     return run(cfg, deps, {
       clock,
@@ -133,6 +140,18 @@ function run(cfg: ResolvedAgentConfig, deps: AgentDeps, parts: Parts): AgentHand
     log.error(message, { error: errorMessage(err) });
     events.emit('error', err instanceof Error ? err : new Error(String(err)));
   };
+
+  // Disk budget and status.json; its final write (`stopped`) comes after the sampler and publisher closed.
+  const upkeep = startUpkeep(cfg, {
+    outbox,
+    sources,
+    clock,
+    wallNow: deps.wallNow ?? (() => timers.now()),
+    events,
+    connected: () => false,
+    log,
+  });
+  life.defer('status', async () => upkeep.stopped());
 
   const publisher = new Publisher({
     outbox,
@@ -194,11 +213,13 @@ function run(cfg: ResolvedAgentConfig, deps: AgentDeps, parts: Parts): AgentHand
   const sampling = runSampler({
     clock,
     periodMs: cfg.samplePeriodMs,
-    sources,
+    sources: upkeep.scheduled,
+    outOfRange: upkeep.outOfRange,
+    onRead: upkeep.onRead,
     log,
     signal: stopSampler.signal,
     onSamples: async (samples: Sample[], ts: number) => {
-      onRecords(outbox.append(samples, ts));
+      onRecords(upkeep.store(samples, ts));
       await batch();
     },
   });

@@ -1,5 +1,7 @@
 import { type Env, isIdentifier, MAX_BATCH_RECORDS, parseConfig } from '@coldtrail/core';
 import { z } from 'zod';
+import { DEFAULT_DISK_BUDGET_BYTES, MIN_DISK_BUDGET_BYTES } from './disk-budget.js';
+import { AlarmLimitsSchema, SourceEntrySchema } from './sampling-config.js';
 
 const identifier = z.string().refine(isIdentifier, {
   message: 'must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit',
@@ -35,7 +37,13 @@ export const AgentConfigSchema = z
     clientId: identifier.optional(),
     samplePeriodMs: ms(1).default(60_000),
     /** Sensor address URLs, e.g. `modbus:///dev/ttyUSB0?baud=9600&unit=1`. */
-    sources: z.array(z.string().min(1)).default([]),
+    /** Or `{address, interval, fastInterval}` (sampling-config.ts): own intervals, faster while out of range. */
+    sources: z.array(SourceEntrySchema).default([]),
+    /** Temperature limits (°C) outside which a source samples at its fastInterval. */
+    alarmLimits: AlarmLimitsSchema.optional(),
+    /** Outbox disk budget and warning level (default 80% of it); policy in agent/README.md "Disk budget". */
+    diskBudgetBytes: z.number().int().min(MIN_DISK_BUDGET_BYTES).default(DEFAULT_DISK_BUDGET_BYTES),
+    diskWarnBytes: z.number().int().min(1).optional(),
     batchMaxRecords: ms(1).max(MAX_BATCH_RECORDS).default(100),
     batchMaxAgeMs: ms().default(5 * 60_000),
     retentionMs: ms().default(7 * 24 * 3_600_000),
@@ -48,6 +56,10 @@ export const AgentConfigSchema = z
     gapGraceMs: ms(0).default(500),
   })
   .strict()
+  .refine((c) => c.diskWarnBytes === undefined || c.diskWarnBytes < c.diskBudgetBytes, {
+    path: ['diskWarnBytes'],
+    message: 'must be below diskBudgetBytes (the warning has to come before the budget is reached)',
+  })
   .refine((c) => c.reconnectMaxMs >= c.reconnectMinMs, {
     path: ['reconnectMaxMs'],
     message: 'must be at least reconnectMinMs',

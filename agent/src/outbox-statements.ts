@@ -43,6 +43,7 @@ export interface OutboxStatements {
   markRefused: Stmt<[string, number, number], BatchRow>;
   pruneRecords: Stmt<[number, number]>;
   pruneBatches: Stmt;
+  pruneOldestAcked: Stmt<[number, number]>;
   batchCounts: Stmt<[], { state: BatchState; n: number }>;
 }
 
@@ -104,6 +105,14 @@ export function prepareStatements(db: Sqlite.Database): OutboxStatements {
       `DELETE FROM records WHERE seq <= ? AND ts_ms < ? AND (
          SELECT b.state FROM batches b WHERE b.from_seq <= records.seq ORDER BY b.from_seq DESC LIMIT 1
        ) = 'acked'`,
+    ),
+    // The oldest acknowledged records regardless of age, to make room under the disk budget (disk-budget.ts).
+    // Parameters: storedUpTo, how many at most.
+    pruneOldestAcked: db.prepare<[number, number]>(
+      `DELETE FROM records WHERE seq IN (
+         SELECT seq FROM records WHERE seq <= ? AND (
+           SELECT b.state FROM batches b WHERE b.from_seq <= records.seq ORDER BY b.from_seq DESC LIMIT 1
+         ) = 'acked' ORDER BY seq LIMIT ?)`,
     ),
     // An acked batch goes once none of its records is left.
     pruneBatches: db.prepare(

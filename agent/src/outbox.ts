@@ -13,6 +13,7 @@ import {
 } from '@coldtrail/core';
 import Database from 'better-sqlite3';
 import { AGENT_SENSOR } from './agent-sensor.js';
+import { outboxDiskUsage } from './outbox-disk-usage.js';
 import { prepareOutboxDatabase } from './outbox-schema.js';
 import { type OutboxStatements, prepareStatements } from './outbox-statements.js';
 import {
@@ -298,6 +299,31 @@ export class Outbox {
     })();
   }
 
+  /**
+   * Deletes up to `maxRecords` of the oldest records acknowledged end to end, inside the retention window too:
+   * the disk budget's first way to make room (disk-budget.ts). Same guards as `prune`: never a record of a
+   * refused, queued or sent batch, never one above the watermark.
+   */
+  pruneOldestAcked(maxRecords: number): number {
+    this.#open();
+    return this.#db.transaction(() => {
+      this.#s.setHead.run(this.#headSeq, this.#headHash);
+      const n = this.#s.pruneOldestAcked.run(this.#storedUpTo, maxRecords).changes;
+      this.#s.pruneBatches.run();
+      return n;
+    })();
+  }
+
+  /**
+   * Bytes the outbox holds: `liveBytes`, the database's pages in use (what the disk budget counts: pages freed
+   * by deletes stay in the file and are reused before it grows), and `fileBytes`, the files on disk (the main
+   * file, its -wal and -shm).
+   */
+  diskUsage(): { liveBytes: number; fileBytes: number } {
+    this.#open();
+    return outboxDiskUsage(this.#db, this.path);
+  }
+
   counts(): OutboxCounts {
     this.#open();
     const batches: Record<BatchState, number> = { queued: 0, sent: 0, acked: 0, refused: 0 };
@@ -316,10 +342,20 @@ export class Outbox {
     return this.#s.bodies.all(fromSeq, toSeq).map((b) => JSON.parse(b) as ReadingRecord);
   }
 
-  /** Idempotent. */
+  /**
+   * Idempotent. Leaves the file in rollback-journal mode (checkpointed, no -wal/-shm): a read-only reader such
+   * as `coldtrail agent status` then opens it without creating any file, where a WAL-mode file makes SQLite
+   * create -wal and -shm even for a read-only connection. `open` switches back to WAL (outbox-schema.ts); if
+   * another connection is reading, the switch fails harmlessly and the file stays in WAL mode.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    try {
+      this.#db.pragma('journal_mode = DELETE');
+    } catch {
+      // busy: a reader has it open; WAL mode stays, which is just as safe
+    }
     this.#db.close();
   }
 

@@ -44,6 +44,15 @@ const init = (dir: string, extra: string[] = []) =>
   ]);
 
 describe('coldtrail agent init', () => {
+  it.each([[['agent', '--help']], [['agent', 'init', '--help']], [['agent', 'start', '--help']]])(
+    '%j prints usage and exits 0',
+    async (args) => {
+      const r = await runCli(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage: coldtrail agent/);
+    },
+  );
+
   it('creates the directory (0700), the key (0600) and a documented agent.yaml; prints the PEM public key', async () => {
     const dir = join(root, 'new', 'pi-7');
     const r = await init(dir, [

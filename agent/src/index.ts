@@ -6,6 +6,17 @@ export * from './agent-yaml-template.js';
 export * from './config.js';
 export * from './device-key.js';
 export * from './disk-budget.js';
+export * from './gpio/alarm-output.js';
+export * from './gpio/door-source.js';
+export * from './gpio/gpio-address.js';
+export {
+  GpioDirection,
+  type GpioLevel,
+  type GpioPort,
+  type GpioPortOptions,
+  type OpenGpioPort,
+} from './gpio/gpio-port.js';
+export { openGpioPort } from './gpio/open-gpio-port.js';
 export * from './log.js';
 export * from './modbus/bus-registry.js';
 export * from './modbus/modbus-address.js';
@@ -18,3 +29,6 @@ export { Publisher, type PublisherEvents, type PublisherOptions } from './publis
 export * from './sampling-config.js';
 export * from './sensor-source.js';
 export * from './status-file.js';
+export { crc8 as ds18b20Crc8, DS18B20_RANGE, parseW1Slave, type W1SlaveResult } from './w1/ds18b20.js';
+export * from './w1/w1-address.js';
+export * from './w1/w1-source.js';

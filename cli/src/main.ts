@@ -166,6 +166,18 @@ export function buildProgram(): Command {
         interruption: () => interruptHandling(),
       }),
     );
+  agent
+    .command('status')
+    .description(
+      'backlog, committed and acknowledged seq, disk use against the budget, sources, alarms and whether the ' +
+        'agent runs; reads the outbox read-only (works while it runs or is stopped, changes nothing)',
+    )
+    .requiredOption('--config <file>', 'agent.yaml (from `coldtrail agent init`)')
+    .option(
+      '--json',
+      'print JSON: {"device","agent","outbox","backlog","committedUpTo","ackedUpTo","disk","sources","alarms",...}',
+    )
+    .action(async (opts) => (await import('./commands/agent-status.js')).agentStatus(opts));
 
   const server = program.command('server').description('the server side: broker, ingest, ledger-sync, ledger');
   server

@@ -1,12 +1,15 @@
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
+import { type GpioDoorSourceDeps, openGpioDoorSource } from './gpio/door-source.js';
 import { type ModbusSourceDeps, openModbusSource } from './modbus/modbus-source.js';
 import type { SensorSource } from './sensor-source.js';
+import { openW1Source, type W1SourceDeps } from './w1/w1-source.js';
 
 /** What adapters may need from the outside world; each adapter takes the part it uses. */
-export interface OpenSourceDeps extends ModbusSourceDeps {}
+export interface OpenSourceDeps extends ModbusSourceDeps, W1SourceDeps, GpioDoorSourceDeps {}
 
 /** Address schemes of DESIGN §2.1; only those with an adapter open, the rest say so. */
-const PLANNED = ['nmea:', 'w1:', 'gpio:'];
+const PLANNED = ['nmea:'];
+const SUPPORTED = 'modbus:, w1:, gpio:';
 
 /**
  * Opens the sensor source an address URL names, choosing the adapter by scheme:
@@ -18,6 +21,10 @@ export async function openSource(address: string, deps: OpenSourceDeps = {}): Pr
   switch (scheme === undefined ? undefined : `${scheme}:`) {
     case 'modbus:':
       return openModbusSource(address, deps);
+    case 'w1:':
+      return openW1Source(address, deps);
+    case 'gpio:':
+      return openGpioDoorSource(address, deps);
     case undefined:
       throw new ColdtrailError(
         ErrorCode.InvalidConfig,
@@ -28,7 +35,7 @@ export async function openSource(address: string, deps: OpenSourceDeps = {}): Pr
       throw new ColdtrailError(
         ErrorCode.InvalidConfig,
         `sensor address "${address}": ${scheme}: sources are ${planned ? 'not supported yet' : 'unknown'}; ` +
-          'supported: modbus:',
+          `supported: ${SUPPORTED}`,
       );
     }
   }

@@ -150,7 +150,7 @@ export function parseReadInputRegistersResponse(buf: Uint8Array, unit: number, c
   } else if (fn === (ModbusFunction.ReadInputRegisters | 0x80)) {
     length = 5;
   } else {
-    return { status: 'garbage', reason: `function 0x${fn.toString(16).padStart(2, '0')}` };
+    return { status: 'garbage', reason: `function 0x${fn.toString(16).padStart(2, '0')} instead of 0x04` };
   }
   if (buf.length < length) return { status: 'incomplete' };
   const frame = buf.subarray(0, length);

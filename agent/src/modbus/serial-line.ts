@@ -147,13 +147,13 @@ export class SerialLine {
       };
       const onAbort = () => {
         // The request is on the wire and its reply may still come: treat the line as after a timeout.
-        this.quietMs = options.quietAfterTimeoutMs ?? 0;
+        this.quietAfter(options);
         finish({ status: 'aborted' });
       };
       const timer = setTimeout(() => {
         const received = this.rx.length;
         this.rx = EMPTY;
-        if (noise === undefined) this.quietMs = options.quietAfterTimeoutMs ?? 0;
+        if (noise === undefined) this.quietAfter(options);
         finish(noise !== undefined ? { status: 'reply', reply: noise } : { status: 'timeout', received });
       }, timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -165,6 +165,12 @@ export class SerialLine {
           finish({ status: 'disconnected', message: `write to ${this.opts.path} failed: ${err.message}` });
       });
     });
+  }
+
+  /** The quiet window runs from now (the timeout), not from the request: a reply is late only after it. */
+  private quietAfter(options: ExchangeOptions): void {
+    this.quietMs = options.quietAfterTimeoutMs ?? 0;
+    this.lastActivity = Math.max(this.lastActivity, this.time.now());
   }
 
   /**

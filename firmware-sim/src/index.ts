@@ -1,6 +1,7 @@
 export * from './duration.js';
 export * from './fleet.js';
 export * from './fleet-schema.js';
+export * from './gpio-door.js';
 export * from './gps-receiver.js';
 export * from './gps-scenario.js';
 export * from './gps-sentences.js';
@@ -16,3 +17,5 @@ export * from './scenario-values.js';
 export * from './serial-pair.js';
 export * from './sim-device.js';
 export * from './socat.js';
+export * from './w1-bus.js';
+export * from './w1-scratchpad.js';

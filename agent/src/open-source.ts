@@ -13,7 +13,8 @@ const SUPPORTED = 'modbus:, w1:, gpio:';
 
 /**
  * Opens the sensor source an address URL names, choosing the adapter by scheme:
- * `modbus:///dev/ttyUSB0?baud=9600&unit=1[&timeout=ms][&sensor=name][&parity=none|even|odd]`.
+ * `modbus:///dev/ttyUSB0?baud=9600&unit=1[&timeout=ms][&sensor=name][&parity=none|even|odd][&echo=true][&quiet=ms]`;
+ * sources naming one serial path share that bus (modbus/bus-registry.ts).
  * Throws INVALID_CONFIG for an address no adapter can open.
  */
 export async function openSource(address: string, deps: OpenSourceDeps = {}): Promise<SensorSource> {

@@ -179,7 +179,9 @@ export function buildProgram(): Command {
     )
     .action(async (opts) => (await import('./commands/agent-status.js')).agentStatus(opts));
 
-  const server = program.command('server').description('the server side: broker, ingest, ledger-sync, ledger');
+  const server = program
+    .command('server')
+    .description('the server side: broker, ingest, ledger-sync, ledger');
   server
     .command('start')
     .description(

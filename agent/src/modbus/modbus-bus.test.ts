@@ -2,8 +2,10 @@ import type { BindingInterface } from '@coldtrail/core';
 import { interFrameSilenceMs } from '@coldtrail/core';
 import {
   openInProcessPair,
+  openPtyPair,
   type ProbeBusHandle,
   parseScenario,
+  ptySupport,
   type SerialPair,
   startProbeBus,
   valuesAt,
@@ -236,3 +238,49 @@ describe('Modbus sources on one RS-485 bus (firmware-sim probes, in-process line
     expect(await one.read()).toEqual(fault(1, 'garbage', /not a reply to the request: unit 2 instead of 1/));
   });
 });
+
+const pty = ptySupport();
+describe.skipIf(!pty.available)(
+  `Modbus sources on one bus with an echoing adapter, over a socat PTY pair${pty.reason}`,
+  () => {
+    it('reads both units through the echo, and names the missing option without it', async () => {
+      const pair = await openPtyPair();
+      const bus = await startProbeBus(
+        {
+          path: pair.devicePath,
+          hostPath: pair.hostPath,
+          echo: true,
+          probes: [
+            { unit: 1, scenario: cold, startEpochMs: T0 },
+            { unit: 2, scenario: warm, startEpochMs: T0 },
+          ],
+        },
+        { binding: pair.binding, clock: { now: () => T0 + 5 * MIN, sleep: async () => {} } },
+      );
+      const buses = createBusRegistry();
+      try {
+        // The bus's own device addresses carry echo=true.
+        const [one, two] = await Promise.all(
+          bus.devices.map((d) =>
+            openModbusSource(`${d.address}&timeout=1000`, { binding: pair.binding, buses }),
+          ),
+        );
+        expect(await Promise.all([one!.read(), two!.read(), one!.read()])).toEqual([
+          reading(cold, 1, 5 * MIN),
+          reading(warm, 2, 5 * MIN),
+          reading(cold, 1, 5 * MIN),
+        ]);
+        await Promise.all([one!.close(), two!.close()]);
+        const plain = await openModbusSource(`modbus://${pair.hostPath}?unit=1&timeout=1000`, {
+          binding: pair.binding,
+          buses,
+        });
+        expect(await plain.read()).toEqual(fault(1, 'garbage', /add echo=true to the address/));
+        await plain.close();
+      } finally {
+        await bus.close();
+        await pair.close();
+      }
+    });
+  },
+);

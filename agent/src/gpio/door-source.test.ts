@@ -210,6 +210,36 @@ describe('door contact on a GPIO value file', () => {
     });
   });
 
+  it('times out a hung line read, and waits on that same read next cycle instead of starting another', async () => {
+    const clock = manualClock();
+    let reads = 0;
+    let answer: (l: GpioLevel) => void = () => {};
+    const port: GpioPort = {
+      gpio: 17,
+      read: () => {
+        reads++;
+        return new Promise<GpioLevel>((r) => {
+          answer = r;
+        });
+      },
+      watch: () => () => {},
+      write: async () => {},
+      close: async () => {},
+    };
+    const source = await openGpioDoorSource('gpio://17?sensor=door&timeout=100', {
+      timers: clock,
+      openPort: async () => port,
+    });
+    opened.push(source);
+    const first = source.read();
+    clock.advance(100);
+    expect(await first).toEqual([expect.objectContaining({ kind: 'fault', fault: 'timeout' })]);
+    const second = source.read();
+    expect(reads).toBe(1);
+    answer(1);
+    expect(await second).toEqual([door(1)]);
+  });
+
   it('refuses an output address', async () => {
     await expect(openGpioDoorSource(`gpio://17?direction=out&root=${root}`)).rejects.toThrow(
       /must be an input/,

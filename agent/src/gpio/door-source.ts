@@ -61,6 +61,7 @@ class DoorSource implements SensorSource {
   #dropped = 0;
   #closed = false;
   readonly #onClose = new Set<() => void>();
+  #inflight: Promise<{ level: GpioLevel } | { error: Error }> | undefined;
   readonly #debouncer: Debouncer;
   readonly #unwatch: (() => void) | undefined;
 
@@ -139,11 +140,25 @@ class DoorSource implements SensorSource {
       }
       closers.add(onClose);
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.port.read().then(
-        (level) => settle({ level }),
-        (error: unknown) => settle({ error: error instanceof Error ? error : new Error(String(error)) }),
-      );
+      this.#portRead().then(settle);
     });
+  }
+
+  /**
+   * The one port read in flight: a read that outlived its timeout is waited on again by the next cycle, not
+   * doubled, since a hung file read holds one of libuv's few thread-pool threads until it returns.
+   */
+  #portRead(): Promise<{ level: GpioLevel } | { error: Error }> {
+    if (this.#inflight) return this.#inflight;
+    const p = this.port.read().then(
+      (level) => ({ level }),
+      (error: unknown) => ({ error: error instanceof Error ? error : new Error(String(error)) }),
+    );
+    this.#inflight = p;
+    void p.then(() => {
+      if (this.#inflight === p) this.#inflight = undefined;
+    });
+    return p;
   }
 
   #edge(level: GpioLevel): void {

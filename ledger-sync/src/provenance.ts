@@ -1,4 +1,4 @@
-import { ColdtrailError, ErrorCode, parseSscc } from '@coldtrail/core';
+import { ColdtrailError, ErrorCode, parseSscc, type ReadingKind } from '@coldtrail/core';
 import { evaluateShipment } from './excursion-engine.js';
 import type { LedgerVerifyOptions } from './ledger/verify-report.js';
 import type {
@@ -51,6 +51,8 @@ export interface ReadingSummary {
   temperature: number;
   humidity: number;
   faults: number;
+  /** Position, speed, door and clock-offset records (GPS, door contact), by kind; not in `count`. */
+  other: Partial<Record<Exclude<ReadingKind, 'temperature' | 'humidity' | 'fault'>, number>>;
   firstTs: string | null;
   lastTs: string | null;
   minTemperatureC: number | null;
@@ -182,6 +184,7 @@ function summarize(records: readonly StoredRecord[]): ReadingSummary {
     temperature: 0,
     humidity: 0,
     faults: 0,
+    other: {},
     firstTs: records[0]?.record.ts ?? null,
     lastTs: records.at(-1)?.record.ts ?? null,
     minTemperatureC: null,
@@ -194,7 +197,7 @@ function summarize(records: readonly StoredRecord[]): ReadingSummary {
       s.temperature++;
       s.minTemperatureC = Math.min(s.minTemperatureC ?? r.value, r.value);
       s.maxTemperatureC = Math.max(s.maxTemperatureC ?? r.value, r.value);
-    }
+    } else if (r.kind !== 'temperature') s.other[r.kind] = (s.other[r.kind] ?? 0) + 1;
   }
   s.count = s.temperature + s.humidity;
   return s;

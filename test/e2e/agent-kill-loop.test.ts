@@ -59,7 +59,8 @@ describe.skipIf(!pty.available)(`kill -9 of the agent process in a loop${pty.rea
     expect(done.shipment.toSeq).toBe(final.committedUpTo);
     const { report } = await provenance(s.serverDir, sscc);
     expect(report.verification.checks.filter((c) => !c.ok)).toEqual([]);
-    const r = report.readings as { temperature: number; humidity: number; faults: number };
-    expect(r.temperature + r.humidity + r.faults).toBe(final.committedUpTo);
+    const r = report.readings as { temperature: number; humidity: number; faults: number; other: object };
+    const other = Object.values(r.other as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(r.temperature + r.humidity + r.faults + other).toBe(final.committedUpTo);
   }, 180_000);
 });

@@ -55,8 +55,9 @@ describe.skipIf(!pty.available)(
       expect(code).toBe(0);
       expect(report.verification.ok).toBe(true);
       expect(report.verification.checks.map((c) => c.name).sort()).toEqual(DEMO_CHECKS);
-      const r = report.readings as { temperature: number; humidity: number; faults: number };
-      expect(r.temperature + r.humidity + r.faults).toBe(stopped.committedUpTo);
+      const r = report.readings as { temperature: number; humidity: number; faults: number; other: object };
+      const other = Object.values(r.other as Record<string, number>).reduce((a, b) => a + b, 0);
+      expect(r.temperature + r.humidity + r.faults + other).toBe(stopped.committedUpTo);
       expect(r.temperature).toBeGreaterThanOrEqual(10);
       expect(await stack.server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
       expect(await stack.sim.stop('SIGTERM')).toEqual({ code: 0, signal: null });

@@ -26,7 +26,7 @@ export function renderProvenance(r: ProvenanceReport): string {
         `  ${hm(c.at)}  ${c.action.padEnd(10)} ${c.org}  tx ${c.txId.slice(0, 12)}${c.reason ? `  reason: ${c.reason}` : ''}`,
     ),
     '',
-    `Readings     ${rd.count} (${rd.temperature} temperature, ${rd.humidity} humidity), ${rd.faults} fault record${rd.faults === 1 ? '' : 's'}`,
+    `Readings     ${rd.count} (${rd.temperature} temperature, ${rd.humidity} humidity), ${rd.faults} fault record${rd.faults === 1 ? '' : 's'}${otherReadings(rd.other)}`,
     rd.firstTs && rd.lastTs ? `  period     ${hm(rd.firstTs)} .. ${hm(rd.lastTs)}` : '  period     none yet',
     rd.minTemperatureC !== null
       ? `  temperature min ${rd.minTemperatureC} °C, max ${rd.maxTemperatureC} °C`
@@ -61,4 +61,10 @@ export function demoJson(r: ProvenanceReport, extra: Record<string, unknown>) {
     ...extra,
     provenance: r,
   };
+}
+
+/** GPS and door records, when there are any: ", 40 latitude, 40 longitude, 3 door". */
+function otherReadings(other: Record<string, number | undefined> | undefined): string {
+  const parts = Object.entries(other ?? {}).map(([kind, n]) => `${n} ${kind}`);
+  return parts.length > 0 ? `, ${parts.join(', ')}` : '';
 }

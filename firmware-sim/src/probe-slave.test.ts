@@ -6,7 +6,7 @@ import {
   withCrc,
 } from '@coldtrail/core';
 import { describe, expect, it } from 'vitest';
-import { createProbeSlave, type ProbeEvent } from './probe-slave.js';
+import { createProbeSlave, LATE_DELAY_MS, type ProbeEvent } from './probe-slave.js';
 import { parseScenario } from './scenario.js';
 import { valuesAt } from './scenario-values.js';
 
@@ -144,5 +144,32 @@ describe('simulated probe: Modbus RTU slave', () => {
     // The crc fault at 100m was never triggered before the event at 2h: inside the event it no longer fires.
     at(2 * 60 * MIN);
     expect(parseReadInputRegistersResponse(slave.receive(REQUEST)[0]!, 1, 2).status).toBe('ok');
+  });
+
+  it('delays the normal reply of a late fault (1 s unless the scenario says), and only that one', () => {
+    const late = parseScenario(`
+name: late
+duration: 1h
+faults:
+  - { kind: late, at: 10m }
+  - { kind: late, at: 20m, delay: 1500ms, count: 2 }
+`);
+    expect(late.faults.map((f) => f.delayMs)).toEqual([undefined, 1500]);
+    let now = T0 + 10 * MIN;
+    const slave = createProbeSlave({ unit: 1, scenario: late, startEpochMs: T0, clock: { now: () => now } });
+    const [first] = slave.respond(REQUEST);
+    expect(first?.delayMs).toBe(LATE_DELAY_MS);
+    expect(registers(first?.bytes)).toEqual(valuesAt(late, 10 * MIN));
+    expect(slave.respond(REQUEST).map((r) => r.delayMs)).toEqual([0]);
+    now = T0 + 20 * MIN;
+    expect(
+      [slave.respond(REQUEST), slave.respond(REQUEST), slave.respond(REQUEST)].flat().map((r) => r.delayMs),
+    ).toEqual([1500, 1500, 0]);
+  });
+
+  it('takes delay only on late faults', () => {
+    expect(() =>
+      parseScenario('name: x\nduration: 1h\nfaults:\n  - { kind: crc, at: 5m, delay: 2s }\n'),
+    ).toThrow(/faults\[0\]\.delay: only faults of kind late/);
   });
 });

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import {
   batchTopic,
   connectAsDevice,
   makeTestDevice,
+  runCliWithInput,
   type ServerProcess,
   startServerProcess,
 } from './server-kit.js';
@@ -77,7 +79,8 @@ function adminLines(path: string, payload: string, lines: number): Promise<strin
   });
 }
 
-describe('coldtrail server start', () => {
+// Each test spawns several CLI processes; on a loaded 2-core machine one takes seconds.
+describe('coldtrail server start', { timeout: 120_000 }, () => {
   it.each([
     [['server', 'start', '--help']],
     [['device', 'enroll', '--help']],
@@ -249,6 +252,29 @@ describe('coldtrail server start', () => {
     await client.endAsync();
   });
 
+  it("reads the key from stdin, agent init's whole output included", async () => {
+    const dir = freshDir();
+    const device = makeTestDevice('probe-11', ORG);
+    const r = await runCliWithInput(
+      [
+        'device',
+        'enroll',
+        '--data-dir',
+        dir,
+        '--org',
+        ORG,
+        '--device',
+        'probe-11',
+        '--public-key',
+        '-',
+        '--json',
+      ],
+      `device probe-11\npublic key:\n${device.publicKeyPem}config /tmp/agent.yaml\n`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: 'probe-11', org: ORG });
+  });
+
   it('refuses a malformed or private key with exit 2, saying what to pass', async () => {
     const dir = freshDir();
     const bad = join(root, 'bad.pem');
@@ -256,6 +282,7 @@ describe('coldtrail server start', () => {
       'hello',
       '-----BEGIN PRIVATE KEY-----\nMC4CAQ==\n-----END PRIVATE KEY-----\n',
       '-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n',
+      generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }),
     ]) {
       writeFileSync(bad, text);
       const r = await runCli([
@@ -270,8 +297,9 @@ describe('coldtrail server start', () => {
         '--public-key',
         bad,
       ]);
-      expect(r.code, text).toBe(2);
-      expect(r.stderr).toMatch(/BEGIN PUBLIC KEY/);
+      expect(r.code, String(text)).toBe(2);
+      expect(r.stderr).toMatch(/coldtrail agent init/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
     }
     const missing = await runCli([
       'device',

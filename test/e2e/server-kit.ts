@@ -125,3 +125,24 @@ export async function connectAsDevice(url: string, device: TestDevice): Promise<
 }
 
 export const batchTopic = (device: TestDevice) => deviceTopic(device.org, device.id, Channel.Batches);
+
+/** Runs the CLI with `input` on its stdin. */
+export function runCliWithInput(
+  args: readonly string[],
+  input: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin?.end(input);
+  });
+}

@@ -1,6 +1,5 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { isPublicKeyHex } from '@coldtrail/core';
+import { isColdtrailError, isPublicKeyHex, publicKeyFromPem } from '@coldtrail/core';
 import { Exit, ExitError } from '../exit-codes.js';
 
 /** A public key file is a few hundred bytes; anything far larger is not one. */
@@ -32,30 +31,25 @@ export async function readPublicKey(
 export function parsePublicKey(text: string, what: string): string {
   const trimmed = text.trim();
   if (isPublicKeyHex(trimmed.toLowerCase())) return trimmed.toLowerCase();
-  const bad = (why: string) =>
-    new ExitError(
-      Exit.Usage,
-      `${what} is not a device public key (${why}): pass the PEM "-----BEGIN PUBLIC KEY-----" block that ` +
-        '`coldtrail agent init` prints (Ed25519, SPKI)',
-    );
-  if (text.length > MAX_KEY_BYTES) throw bad('far too long');
-  if (!trimmed.includes('-----BEGIN PUBLIC KEY-----')) {
-    throw bad(
-      trimmed.includes('PRIVATE KEY')
-        ? 'it is a PRIVATE key: never copy that off the device'
-        : 'no PEM public key',
-    );
+  if (text.length > MAX_KEY_BYTES) throw bad(what, 'far too long');
+  if (!trimmed.includes('-----BEGIN PUBLIC KEY-----') && trimmed.includes('PRIVATE KEY')) {
+    throw bad(what, 'it is a PRIVATE key: never copy that off the device');
   }
-  let key: KeyObject;
   try {
-    key = createPublicKey({ key: trimmed, format: 'pem' });
-  } catch {
-    throw bad('the PEM block does not decode');
+    // core's one reader of the format `agent init` prints (RFC 8410 SPKI); text around the block is ignored.
+    return publicKeyFromPem(text);
+  } catch (err) {
+    if (isColdtrailError(err)) throw new ExitError(Exit.Usage, `${what}: ${err.message}`);
+    throw err;
   }
-  if (key.asymmetricKeyType !== 'ed25519')
-    throw bad(`a ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519`);
-  const x = key.export({ format: 'jwk' }).x;
-  return Buffer.from(x ?? '', 'base64url').toString('hex');
+}
+
+function bad(what: string, why: string): ExitError {
+  return new ExitError(
+    Exit.Usage,
+    `${what} is not a device public key (${why}): pass the PEM "-----BEGIN PUBLIC KEY-----" block that ` +
+      '`coldtrail agent init` prints (Ed25519, SPKI)',
+  );
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

@@ -162,6 +162,9 @@ describe('coldtrail server start', { timeout: 120_000 }, () => {
     expect(second.code).toBe(5);
     expect(second.stderr).toMatch(new RegExp(`in use by pid ${s.child.pid}`));
     expect(existsSync(s.info.admin)).toBe(true); // the loser did not touch the winner's socket
+    expect(await s.stop('SIGINT')).toEqual({ code: 0, signal: null });
+    const again = await server(['--data-dir', dir]); // the org of the first start is the data dir's own now
+    expect(again.info.org).toBe(ORG);
   });
 
   it('revoke through the server drops a connected device at once and refuses its reconnect', async () => {

@@ -51,6 +51,9 @@ export async function startServer(
       'ledger-sync',
       await startLedgerSync({ dataDir: ledgerSyncDir(dataDir), org }, { log: log('ledger-sync') }),
     );
+    // The embedded ledger makes an org's identity on its first call as that org: make it now, so the org is
+    // the data dir's own from the first start on and the next start defaults to it (data-dir-org.ts).
+    await ls.ledger.getDevice(org);
     const broker = stack.push(
       'broker',
       await startBroker(

@@ -50,7 +50,7 @@ export const FaultCode = {
   IngestRefused: 'ingest-refused',
   /** A GPS receiver that answers but has no position fix (RMC status V, GGA quality 0). */
   NoFix: 'no-fix',
-  /** A DS18B20 that reported its power-on value (85 °C) or an all-zero scratchpad: no conversion happened. */
+  /** A DS18B20 that reported its power-on value (85 °C): no conversion happened (an all-zero scratchpad is garbage). */
   PowerOnValue: 'power-on-value',
   /** A sampling slot that was not sampled (process stalled, clock stepped): recorded, never skipped silently. */
   MissedSlot: 'missed-slot',

@@ -1,12 +1,13 @@
-import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import {
-  type Clock,
   ColdtrailError,
   createLifecycle,
   ErrorCode,
   opening,
   systemClock,
+  type TimerClock,
 } from '@coldtrail/core';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { startFleetDevice } from './fleet-devices.js';
@@ -28,8 +29,8 @@ export interface Fleet {
 
 export interface FleetDeps {
   /** Simulated time shared by every device; default the system clock. */
-  clock?: Clock;
-  /** Where file-based devices (1-Wire, GPIO) lay out their sysfs-like trees; default a new temp dir. */
+  clock?: TimerClock;
+  /** Where file-based devices (1-Wire, GPIO) lay out their sysfs-like trees; default a new temp dir, removed on close. */
   root?: string;
 }
 
@@ -80,12 +81,18 @@ export async function startFleet(
   const clock = deps.clock ?? systemClock;
   const life = createLifecycle();
   return opening(life, async () => {
+    let root = deps.root;
+    if (root === undefined) {
+      const made = await mkdtemp(join(tmpdir(), 'coldtrail-sim-'));
+      life.defer('sysfs tree', () => rm(made, { recursive: true, force: true }));
+      root = made;
+    }
     const devices: SimDevice[] = [];
     for (const [i, device] of spec.devices.entries()) {
       const started = await startFleetDevice(device, {
         index: i,
         clock,
-        root: deps.root,
+        root,
       });
       for (const d of started.devices) devices.push(d);
       life.defer(`devices[${i}] (${device.kind})`, () => started.close());

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openSource } from '@coldtrail/agent';
 import { ptySupport } from '@coldtrail/firmware-sim';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { runCli } from './run-cli.js';
 import { type ServiceProcess, startService } from './service-process.js';
 
 const pty = ptySupport();
+const REEFER = fileURLToPath(new URL('../../firmware-sim/scenarios/reefer-fleet.yaml', import.meta.url));
 const running: ServiceProcess[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((p) => p.stop('SIGKILL')));
@@ -32,6 +34,31 @@ describe.skipIf(!pty.available)(`coldtrail sim start${pty.reason}`, () => {
     expect(existsSync(ptyDir)).toBe(true);
     expect(await sim.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect(existsSync(ptyDir)).toBe(false);
+  });
+
+  it('runs a whole fleet (a bus of two probes, GPS, 1-Wire, door) whose addresses the agent opens', async () => {
+    const sim = startService(['sim', 'start', '--scenario', REEFER, '--json']);
+    running.push(sim);
+    const { devices } = await sim.ready<{ devices: { kind: string; address: string }[] }>();
+    expect(devices.map((d) => d.kind)).toEqual(['modbus', 'modbus', 'nmea', 'w1', 'gpio']);
+    const kindsRead: Record<string, string[]> = {};
+    for (const d of devices.filter((x) => x.kind !== 'nmea')) {
+      const sep = d.address.includes('?') ? '&' : '?';
+      const source = await openSource(`${d.address}${sep}sensor=${d.kind}-sensor&timeout=1500`);
+      try {
+        const samples = await source.read();
+        kindsRead[d.address] = samples.map((x) => x.kind);
+      } finally {
+        await source.close();
+      }
+    }
+    expect(Object.values(kindsRead)).toEqual([
+      ['temperature', 'humidity'],
+      ['temperature', 'humidity'],
+      ['temperature'],
+      ['door'],
+    ]);
+    expect(await sim.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   });
 
   it('refuses a bad fleet file with every problem as path: message (exit 2)', async () => {

@@ -3,7 +3,9 @@ export type { AgentEvents, AgentHandle, AgentStats } from './agent-handle.js';
 export * from './agent-status.js';
 export * from './agent-yaml.js';
 export * from './agent-yaml-template.js';
+export * from './broker-urls.js';
 export * from './config.js';
+export { CONNECT_COUNTER_FILE } from './connect-counter.js';
 export * from './device-key.js';
 export * from './disk-budget.js';
 export * from './gpio/alarm-output.js';
@@ -17,10 +19,19 @@ export {
   type OpenGpioPort,
 } from './gpio/gpio-port.js';
 export { openGpioPort } from './gpio/open-gpio-port.js';
+export {
+  type AlarmMessage,
+  LOCAL_STATE_FILE,
+  type LocalState,
+  readLocalState,
+} from './local-alarm-state.js';
+export { type ActiveAlarm, AlarmRule } from './local-alarms.js';
 export * from './log.js';
 export * from './modbus/bus-registry.js';
 export * from './modbus/modbus-address.js';
 export * from './modbus/modbus-source.js';
+export * from './nmea/nmea-address.js';
+export { type NmeaSourceDeps, openNmeaSource } from './nmea/nmea-source.js';
 export * from './open-source.js';
 export * from './outbox.js';
 export { corruptOutboxes, openCheckedOutbox } from './outbox-integrity.js';

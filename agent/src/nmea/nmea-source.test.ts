@@ -1,0 +1,253 @@
+import { EventEmitter, once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { type ManualClock, manualClock, type Sample } from '@coldtrail/core';
+import {
+  type GpsReceiverHandle,
+  type InProcessBinding,
+  openInProcessPair,
+  openPtyPair,
+  positionAt,
+  ptySupport,
+  type SerialPair,
+  startGpsReceiver,
+} from '@coldtrail/firmware-sim';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { sensorSourceContract } from '../sensor-source.contract.js';
+import { type NmeaSourceEvent, openNmeaSource } from './nmea-source.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+const ROUTE = [
+  { lat: 47.5, lon: 7.6 },
+  { lat: 47.55, lon: 7.6 },
+];
+const SPEED = 60;
+/** The receiver's day: no fix from 10 s, garbage at 20 s, bad checksums at 30 s (offsets from T0). */
+const WINDOWS = {
+  noFix: [{ at: '10s', duration: '2s' }],
+  garbage: [{ at: '20s' }],
+  badChecksum: [{ at: '30s' }],
+};
+
+interface Transport {
+  name: string;
+  available: boolean;
+  open(): Promise<SerialPair>;
+  /** A new cable at the same paths, as when a USB GPS is plugged back in. */
+  reopen(old: SerialPair): Promise<SerialPair>;
+}
+
+const pty = ptySupport();
+const ptyDirs: string[] = [];
+const transports: Transport[] = [
+  {
+    name: 'in-process serial binding (sentences split into 5-byte reads)',
+    available: true,
+    open: async () => openInProcessPair({ maxReadSize: 5 }),
+    reopen: async (old) =>
+      openInProcessPair({
+        binding: old.binding as InProcessBinding,
+        devicePath: old.devicePath,
+        hostPath: old.hostPath,
+      }),
+  },
+  {
+    name: `socat PTY pair${pty.reason}`,
+    available: pty.available,
+    open: async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'coldtrail-nmea-'));
+      ptyDirs.push(dir);
+      return openPtyPair({ dir });
+    },
+    reopen: (old) => openPtyPair({ dir: dirname(old.devicePath) }),
+  },
+];
+
+afterAll(async () => {
+  for (const dir of ptyDirs) await rm(dir, { recursive: true, force: true });
+});
+
+const fault = (code: string, message: RegExp | string = /./) => ({
+  sensor: 'gps',
+  kind: 'fault',
+  fault: code,
+  message: expect.stringMatching(message),
+});
+
+/** The samples of the fix the receiver sends `offsetMs` after T0, seen by an agent clock `skewMs` ahead. */
+function expectFix(samples: Sample[], offsetMs: number, skewMs = 0) {
+  const p = positionAt(ROUTE, SPEED, offsetMs);
+  expect(samples).toEqual([
+    { sensor: 'gps', kind: 'latitude', value: expect.closeTo(p.lat, 6), unit: 'DD' },
+    { sensor: 'gps', kind: 'longitude', value: expect.closeTo(p.lon, 6), unit: 'DD' },
+    { sensor: 'gps', kind: 'speed', value: expect.closeTo(SPEED, 2), unit: 'KMH' },
+    { sensor: 'gps', kind: 'clock-offset', value: skewMs === 0 ? 0 : -skewMs, unit: 'C26' },
+  ]);
+}
+
+/** One device under test: a simulated receiver and the source reading it, on one manual clock. */
+async function rig(transport: Transport, startOffsetMs: number, timeoutMs = 300) {
+  const clock: ManualClock = manualClock(T0 + startOffsetMs);
+  let skewMs = 0;
+  let pair = await transport.open();
+  const events = new EventEmitter();
+  const startReceiver = () =>
+    startGpsReceiver(
+      {
+        path: pair.devicePath,
+        hostPath: pair.hostPath,
+        route: ROUTE,
+        speedKmh: SPEED,
+        startEpochMs: T0,
+        ...WINDOWS,
+      },
+      { binding: pair.binding, clock },
+    );
+  let receiver: GpsReceiverHandle | undefined = await startReceiver();
+  const address = `${receiver.address}&timeout=${timeoutMs}`;
+  const source = await openNmeaSource(address, {
+    binding: pair.binding,
+    clock: { now: () => clock.now() + skewMs, sleep: (ms, signal) => clock.sleep(ms, signal) },
+    onEvent: (e: NmeaSourceEvent) => events.emit(e.type, e),
+  });
+  return {
+    clock,
+    source,
+    address,
+    skew(ms: number) {
+      skewMs = ms;
+    },
+    /** One polling cycle: the read waits, then the receiver's next second arrives. */
+    async second(): Promise<Sample[]> {
+      const read = source.read();
+      clock.advance(1000);
+      return read;
+    },
+    async unplug() {
+      await receiver?.close();
+      receiver = undefined;
+      await pair.close();
+    },
+    async replug() {
+      pair = await transport.reopen(pair);
+      receiver = await startReceiver();
+    },
+    opened: () => once(events, 'opened'),
+    async close() {
+      await source.close();
+      await receiver?.close();
+      await pair.close();
+    },
+  };
+}
+
+for (const transport of transports) {
+  describe.skipIf(!transport.available)(
+    `NMEA source against the simulated receiver over ${transport.name}`,
+    () => {
+      let r: Awaited<ReturnType<typeof rig>>;
+      afterEach(async () => r.close());
+
+      it('reads latitude, longitude, speed and clock offset of each second the receiver sends', async () => {
+        r = await rig(transport, 0);
+        expectFix(await r.second(), 1000);
+        expectFix(await r.second(), 2000);
+        expect(r.address).toMatch(/^nmea:\/\/\/.*\?baud=9600&timeout=300$/);
+      });
+
+      it('records a wall clock that runs 90 s ahead as a clock offset of -90000 ms', async () => {
+        r = await rig(transport, 0);
+        r.skew(90_000);
+        expectFix(await r.second(), 1000, 90_000);
+      });
+
+      it('reports no fix while the receiver has none, and the fix once it is back', async () => {
+        r = await rig(transport, 9000);
+        expect(await r.second()).toEqual([
+          fault('no-fix', /receiver reports no fix \(GNRMC status V, mode N\)$/),
+        ]);
+        expect(await r.second()).toEqual([fault('no-fix')]);
+        expectFix(await r.second(), 12_000);
+      });
+
+      it('reports garbage when only noise arrived within the timeout, then reads normally', async () => {
+        r = await rig(transport, 19_000);
+        expect(await r.second()).toEqual([fault('garbage', /64 bytes but no NMEA sentence in 300 ms/)]);
+        expectFix(await r.second(), 21_000);
+      });
+
+      it('reports a crc fault when only sentences with bad checksums arrived, then reads normally', async () => {
+        r = await rig(transport, 29_000);
+        expect(await r.second()).toEqual([fault('crc', /^nmea:.*: 2 sentences with a bad checksum/)]);
+        expectFix(await r.second(), 31_000);
+      });
+
+      it('reports a timeout when the receiver says nothing', async () => {
+        r = await rig(transport, 0);
+        expect(await r.source.read()).toEqual([fault('timeout', 'nothing from the receiver in 300 ms')]);
+      });
+
+      it('reports an unplugged receiver as disconnected, and reads again once it is plugged back in', async () => {
+        r = await rig(transport, 0);
+        expectFix(await r.second(), 1000);
+        await r.unplug();
+        expect(await r.second()).toEqual([fault('disconnected')]);
+        expect(await r.second()).toEqual([fault('disconnected', /cannot open/)]);
+        await r.replug();
+        const opened = r.opened();
+        const read = r.source.read();
+        await opened;
+        r.clock.advance(1000);
+        expectFix(await read, 4000);
+      });
+
+      it('serialises concurrent reads, returns nothing when aborted, and rejects once closed', async () => {
+        r = await rig(transport, 0);
+        const both = [r.source.read(), r.source.read()];
+        r.clock.advance(1000);
+        expectFix(await both[0]!, 1000);
+        r.clock.advance(1000);
+        expectFix(await both[1]!, 2000);
+        expect(await r.source.read(AbortSignal.abort())).toEqual([]);
+        await r.source.close();
+        await r.source.close();
+        await expect(r.source.read()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      });
+    },
+  );
+}
+
+/**
+ * The SensorSource contract, for a device that talks unasked. A receiver sends no reply to a request, so:
+ * `respond()` lets its next second pass (it then sends GGA + RMC); `waiting()` resolves at once, since a read
+ * waits on the device from the moment it is called (there is no request to reach it); `silence()` stops its
+ * clock; `elapse()` is a no-op because the read timeout runs on wall time.
+ */
+for (const transport of transports) {
+  describe.skipIf(!transport.available)(`over ${transport.name}`, () => {
+    sensorSourceContract('NMEA source against the simulated GPS receiver', async ({ timeoutMs }) => {
+      const r = await rig(transport, 0, timeoutMs);
+      let silent = false;
+      let released = false;
+      return {
+        source: r.source,
+        address: r.address,
+        respond: () => {
+          if (!silent) r.clock.advance(1000);
+        },
+        waiting: async () => {},
+        silence: async () => {
+          silent = true;
+        },
+        unplug: () => r.unplug(),
+        elapse: () => {},
+        release: async () => {
+          if (released) return;
+          released = true;
+          await r.close();
+        },
+      };
+    });
+  });
+}

@@ -138,9 +138,34 @@ describe('coldtrail server start', { timeout: 120_000 }, () => {
     const dir = freshDir();
     const device = makeTestDevice('probe-8', ORG);
     await enroll(dir, device);
-    const created = await runCli(['shipment', 'create', '--data-dir', dir, '--device', 'probe-8', '--json']);
+    const unknownProfile = await runCli([
+      'shipment',
+      'create',
+      '--data-dir',
+      dir,
+      '--device',
+      'probe-8',
+      '--profile',
+      'frozen',
+    ]);
+    expect(unknownProfile.code).toBe(2);
+    expect(unknownProfile.stderr).toMatch(/known profiles are 2-8C/);
+    const created = await runCli([
+      'shipment',
+      'create',
+      '--data-dir',
+      dir,
+      '--device',
+      'probe-8',
+      '--sscc',
+      '(00)106141411234567897',
+      '--profile',
+      '2-8C',
+      '--json',
+    ]);
     expect(created.code, created.stderr).toBe(0);
     const { shipment: sscc } = json<{ shipment: string }>(created);
+    expect(sscc).toBe('106141411234567897');
     const done = await runCli(['shipment', 'complete', sscc, '--data-dir', dir, '--json']);
     expect(done.code, done.stderr).toBe(0);
     expect(json<{ reason: string }>(done).reason).toMatch(/closed by hand/);

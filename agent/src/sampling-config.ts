@@ -15,36 +15,45 @@ function durationMs(text: string): number {
 }
 
 /** A sampling interval in milliseconds, written as a number of ms or a duration string; at least 1 ms. */
-export const IntervalSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = typeof v === 'number' ? v : durationMs(v);
-  if (!Number.isSafeInteger(ms) || ms < 1) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be a whole number of milliseconds >= 1 or a duration such as 500ms, 30s, 5m, 1h30m',
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const IntervalSchema = z
+  .union([z.number(), z.string()])
+  // A check, not a failing transform: inside the `sources` union zod then reports this message at its path
+  // instead of a bare "Invalid input" for the whole entry.
+  .superRefine((v, ctx) => {
+    const ms = typeof v === 'number' ? v : durationMs(v);
+    if (!Number.isSafeInteger(ms) || ms < 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a whole number of milliseconds >= 1 or a duration such as 500ms, 30s, 5m, 1h30m',
+      });
+    }
+  })
+  .transform((v) => (typeof v === 'number' ? v : durationMs(v)));
 
 /**
  * One `sources` entry: a plain address URL (sampled every `samplePeriodMs`), or an object with its own
  * `interval` and a `fastInterval` used while the source's last temperature is out of range.
  */
-export const SourceEntrySchema = z.union([
-  z.string().min(1),
-  z
-    .object({
-      address: z.string().min(1),
-      interval: IntervalSchema.optional(),
-      fastInterval: IntervalSchema.optional(),
-    })
-    .strict()
-    .refine((s) => s.fastInterval === undefined || s.interval === undefined || s.fastInterval <= s.interval, {
-      path: ['fastInterval'],
-      message: 'must not be longer than interval',
-    }),
-]);
+export const SourceEntrySchema = z.union(
+  [
+    z.string().min(1),
+    z
+      .object({
+        address: z.string().min(1),
+        interval: IntervalSchema.optional(),
+        fastInterval: IntervalSchema.optional(),
+      })
+      .strict()
+      .refine(
+        (s) => s.fastInterval === undefined || s.interval === undefined || s.fastInterval <= s.interval,
+        {
+          path: ['fastInterval'],
+          message: 'must not be longer than interval',
+        },
+      ),
+  ],
+  { error: 'must be an address URL, or {address, interval, fastInterval}' },
+);
 export type SourceEntry = z.output<typeof SourceEntrySchema>;
 
 /** Temperature limits (°C) outside which a source is sampled at its `fastInterval`. */

@@ -1,4 +1,6 @@
-import type { ReadingRecord, RefusalNotice } from '@coldtrail/core';
+import type { AgentConfigMessage, ReadingRecord, RefusalNotice } from '@coldtrail/core';
+import type { AlarmMessage } from './local-alarm-state.js';
+import type { ActiveAlarm } from './local-alarms.js';
 import type { OutboxBatch } from './outbox.js';
 import type { Publisher } from './publisher.js';
 import type { TypedEmitter } from './typed-emitter.js';
@@ -28,6 +30,8 @@ export interface AgentEvents {
   refused: [{ notice: RefusalNotice; batches: OutboxBatch[]; fault: ReadingRecord }];
   connected: [];
   disconnected: [{ reason: string }];
+  /** A local alarm raised or cleared (queued for `.../alarms`). */
+  alarm: [AlarmMessage];
   error: [Error];
 }
 
@@ -43,6 +47,10 @@ export interface AgentHandle {
   stats(): AgentStats;
   /** The seq the next record will get. */
   nextSeq(): number;
+  /** Local alarms active now (persisted: they survive a restart). */
+  alarms(): ActiveAlarm[];
+  /** The last accepted `.../config` downlink (persisted), or null. */
+  deviceConfig(): AgentConfigMessage | null;
   /** Stops reading sensors (and batches what is left); publishing goes on. */
   stopSampling(): Promise<void>;
   /** Resolves once every record is batched and stored upstream; rejects with TIMEOUT after `timeoutMs`. */

@@ -16,9 +16,14 @@ import {
 } from '@coldtrail/core';
 import { type AgentEvents, type AgentHandle, type AgentStats, wireEvents } from './agent-handle.js';
 import { startUpkeep } from './agent-upkeep.js';
+import { type AlarmOutput, noAlarmOutput, type OpenAlarmOutput } from './alarm-output.js';
 import { Batcher } from './batcher.js';
+import { brokerUrls } from './broker-urls.js';
 import { type AgentConfig, parseAgentConfig, type ResolvedAgentConfig } from './config.js';
+import { openConnectCounter } from './connect-counter.js';
 import { loadOrCreateDeviceKey } from './device-key.js';
+import { openAlarmOutput } from './gpio/alarm-output.js';
+import { LocalAlarms } from './local-alarm-service.js';
 import { errorMessage, type Log, stderrLog } from './log.js';
 import { openSource as defaultOpenSource, type OpenSourceDeps } from './open-source.js';
 import type { Outbox } from './outbox.js';
@@ -53,6 +58,8 @@ export interface AgentDeps {
   publicKey?: string;
   /** Wall time for connect tokens (default `timers.now`); never the simulated clock, which may start anywhere. */
   wallNow?: () => number;
+  /** Opens `config.alarmOutput` (LED/buzzer); default gpio/alarm-output.ts `openAlarmOutput`. */
+  openAlarmOutput?: OpenAlarmOutput;
   log?: Log;
 }
 
@@ -88,6 +95,9 @@ export async function start(config: AgentConfig, deps: AgentDeps = {}): Promise<
       'outbox',
       openCheckedOutbox(join(cfg.dataDir, OUTBOX_FILE), { device: cfg.device, now: deps.wallNow, log }),
     );
+    const alarmOutput = cfg.alarmOutput
+      ? life.add('alarm output', await (deps.openAlarmOutput ?? openAlarmOutput)(cfg.alarmOutput))
+      : noAlarmOutput;
     const owned: SensorSource[] = [];
     life.defer('sensor sources', async () => void (await Promise.allSettled(owned.map((s) => s.close()))));
     if (!deps.sources) {
@@ -103,6 +113,7 @@ export async function start(config: AgentConfig, deps: AgentDeps = {}): Promise<
       outbox,
       sources: deps.sources ?? owned,
       life,
+      alarmOutput,
     });
   });
 }
@@ -116,12 +127,27 @@ interface Parts {
   outbox: Outbox;
   sources: SensorSource[];
   life: Lifecycle;
+  alarmOutput: AlarmOutput;
 }
 
 function run(cfg: ResolvedAgentConfig, deps: AgentDeps, parts: Parts): AgentHandle {
   const { clock, timers, log, signer, publicKey, outbox, sources, life } = parts;
 
   const events = new TypedEmitter<AgentEvents>(log);
+  // Local alarms (profile from the .../config downlink) and the connect counter: local-alarm-service.ts.
+  const alarms = life.add(
+    'local alarms',
+    new LocalAlarms({
+      dataDir: cfg.dataDir,
+      device: cfg.device,
+      periodMs: cfg.samplePeriodMs,
+      output: parts.alarmOutput,
+      now: deps.wallNow ?? timers.now,
+      log,
+      onMessage: (m) => events.emit('alarm', m),
+    }),
+  );
+  const connectCounter = openConnectCounter(cfg.dataDir, deps.wallNow ?? timers.now, log);
   const stats: Omit<AgentStats, 'pendingRecords' | 'storedUpTo' | 'connected'> = {
     recorded: 0,
     faults: 0,
@@ -135,6 +161,7 @@ function run(cfg: ResolvedAgentConfig, deps: AgentDeps, parts: Parts): AgentHand
       if (r.kind === 'fault') stats.faults++;
       events.emit('record', r);
     }
+    alarms.onRecords(records);
   };
   const fail = (message: string) => (err: unknown) => {
     log.error(message, { error: errorMessage(err) });
@@ -155,7 +182,7 @@ function run(cfg: ResolvedAgentConfig, deps: AgentDeps, parts: Parts): AgentHand
 
   const publisher = new Publisher({
     outbox,
-    url: cfg.mqttUrl,
+    urls: brokerUrls(cfg),
     org: cfg.org,
     device: cfg.device,
     clientId: cfg.clientId ?? cfg.device,
@@ -170,9 +197,14 @@ function run(cfg: ResolvedAgentConfig, deps: AgentDeps, parts: Parts): AgentHand
     connectTimeoutMs: cfg.connectTimeoutMs,
     keepaliveS: cfg.keepaliveS,
     gapGraceMs: cfg.gapGraceMs,
+    connectCounter: () => connectCounter.next(),
+    statusFields: () => alarms.statusFields(),
     log,
   });
   life.add('publisher', publisher);
+  publisher.on('config', (payload) => alarms.onConfig(payload));
+  publisher.on('connected', () => void alarms.flush());
+  alarms.attach(publisher);
   let draining = 0;
   const batcher = new Batcher({
     outbox,
@@ -248,6 +280,8 @@ function run(cfg: ResolvedAgentConfig, deps: AgentDeps, parts: Parts): AgentHand
       return handle;
     },
     nextSeq: () => outbox.nextSeq(),
+    alarms: () => [...alarms.active],
+    deviceConfig: () => alarms.config,
     stats: () => ({
       ...stats,
       pendingRecords: outbox.head().seq - outbox.storedUpTo(),

@@ -10,6 +10,16 @@ const ms = (min = 0) => z.number().int().min(min);
 
 /** MQTT URL schemes MQTT.js connects over. */
 const MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:'];
+const mqttUrl = z.string().refine(
+  (u) => {
+    try {
+      return MQTT_SCHEMES.includes(new URL(u).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: `must be a URL with one of the schemes ${MQTT_SCHEMES.join(' ')}, e.g. mqtt://127.0.0.1:1883` },
+);
 
 /**
  * The agent's settings, validated once at start. Times are milliseconds; `samplePeriodMs`, `batchMaxAgeMs` and
@@ -21,18 +31,12 @@ export const AgentConfigSchema = z
     org: identifier,
     /** Holds `outbox.sqlite` and `device-key.pem`. */
     dataDir: z.string().min(1),
-    mqttUrl: z.string().refine(
-      (u) => {
-        try {
-          return MQTT_SCHEMES.includes(new URL(u).protocol);
-        } catch {
-          return false;
-        }
-      },
-      {
-        message: `must be a URL with one of the schemes ${MQTT_SCHEMES.join(' ')}, e.g. mqtt://127.0.0.1:1883`,
-      },
-    ),
+    /** One broker; or `mqttUrls`. */
+    mqttUrl: mqttUrl.optional(),
+    /** Brokers tried in turn (failover; agent broker-urls.ts). */
+    mqttUrls: z.array(mqttUrl).min(1).optional(),
+    /** Alarm output (LED/buzzer) address, e.g. `gpio://27`; absent: alarms go to MQTT and the log only. */
+    alarmOutput: z.string().min(1).optional(),
     /** Stable per device and signed into the connect token; default: the device id. */
     clientId: identifier.optional(),
     samplePeriodMs: ms(1).default(60_000),
@@ -56,6 +60,10 @@ export const AgentConfigSchema = z
     gapGraceMs: ms(0).default(500),
   })
   .strict()
+  .refine((c) => (c.mqttUrl === undefined) !== (c.mqttUrls === undefined), {
+    path: ['mqttUrl'],
+    message: 'name the broker: mqttUrl, or mqttUrls for several tried in turn (not both)',
+  })
   .refine((c) => c.diskWarnBytes === undefined || c.diskWarnBytes < c.diskBudgetBytes, {
     path: ['diskWarnBytes'],
     message: 'must be below diskBudgetBytes (the warning has to come before the budget is reached)',

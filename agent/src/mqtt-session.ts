@@ -13,6 +13,8 @@ export interface SessionOptions {
   signer: Signer;
   /** Epoch ms (wall time) for the connect token; the broker accepts a bounded skew from its own clock. */
   tokenTime: number;
+  /** Connect counter: a v2 token (admitted from a wrong clock, core connect-token.ts); absent: v1. */
+  counter?: number | undefined;
   connectTimeoutMs: number;
   keepaliveS: number;
 }
@@ -24,7 +26,7 @@ export interface SessionOptions {
  * drained by the publisher itself, DEPENDENCIES.md "mqtt"). clean=true: nothing of ours lives in the broker.
  */
 export async function openSession(o: SessionOptions): Promise<MqttClient> {
-  const password = await makeConnectToken(o.device, o.clientId, Math.floor(o.tokenTime), o.signer);
+  const password = await makeConnectToken(o.device, o.clientId, Math.floor(o.tokenTime), o.signer, o.counter);
   return connect(o.url, {
     protocolVersion: 4,
     clientId: o.clientId,

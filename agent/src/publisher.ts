@@ -25,7 +25,13 @@ import { TypedEmitter } from './typed-emitter.js';
 
 export interface PublisherOptions {
   outbox: Outbox;
-  url: string;
+  /** One broker URL; or `urls`. */
+  url?: string;
+  /**
+   * Brokers tried in turn for failover: after a failed connect or a lost connection the next one is tried, with
+   * the usual backoff. The ingest drops duplicates by (device, seq), so a batch sent to two brokers is harmless.
+   */
+  urls?: readonly string[];
   org: string;
   device: string;
   /** Stable per device; signed into the connect token. */
@@ -54,6 +60,13 @@ export interface PublisherOptions {
   keepaliveS: number;
   /** Quiet time after a PUBACK or ack before the stored-up-to watermark is judged for a gap. */
   gapGraceMs: number;
+  /**
+   * Next value of the device's connect counter (persisted before it is returned, agent connect-counter.ts):
+   * makes every token v2, admitted by the broker even from a wrong clock (core connect-token.ts). Absent: v1.
+   */
+  connectCounter?: () => number;
+  /** Extra fields of the retained online status (e.g. config and alarm state). */
+  statusFields?: () => Record<string, unknown>;
   log: Log;
 }
 
@@ -66,6 +79,8 @@ export interface PublisherEvents {
   refused: [{ notice: RefusalNotice; batches: OutboxBatch[]; fault: ReadingRecord }];
   /** Batches queued to be sent again: not acked `resendTimeoutMs` after their PUBACK, or above a gap. */
   resent: [{ fromSeqs: number[]; reason: 'timeout' | 'gap' }];
+  /** A message on the device's retained config downlink (unparsed: hostile input, the caller validates). */
+  config: [Buffer];
   error: [Error];
 }
 
@@ -90,7 +105,8 @@ interface Session {
 export class Publisher extends TypedEmitter<PublisherEvents> {
   readonly #o: PublisherOptions;
   readonly #timers: TimerClock;
-  readonly #topics: { batches: string; status: string; acks: string };
+  readonly #topics: { batches: string; status: string; acks: string; config: string; alarms: string };
+  readonly #urls: readonly string[];
   readonly #stop = new AbortController();
   #session: Session | undefined;
   #gapTimer: Timer | undefined;
@@ -98,6 +114,8 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   /** Watermark for which a gap resend was already made: one per value, then only timeouts (no storms). */
   #gapResentFor = -1;
   #blockedLogged = -1;
+  /** Status fields changed after this connection's online status was built: publish again once ready. */
+  #statusDirty = false;
   #loop: Promise<void>;
 
   constructor(options: PublisherOptions) {
@@ -105,7 +123,15 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     this.#o = options;
     this.#timers = options.timers ?? systemClock;
     const t = (c: Channel) => deviceTopic(options.org, options.device, c);
-    this.#topics = { batches: t(Channel.Batches), status: t(Channel.Status), acks: t(Channel.Acks) };
+    this.#topics = {
+      batches: t(Channel.Batches),
+      status: t(Channel.Status),
+      acks: t(Channel.Acks),
+      config: t(Channel.Config),
+      alarms: t(Channel.Alarms),
+    };
+    this.#urls = options.urls?.length ? options.urls : options.url ? [options.url] : [];
+    if (this.#urls.length === 0) throw new TypeError('Publisher needs url or urls');
     this.#loop = this.#run();
   }
 
@@ -116,6 +142,33 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   /** New batches are in the outbox: send what the window allows. */
   kick(): void {
     this.#pump();
+  }
+
+  /**
+   * Publishes `payload` on the device's alarms topic (QoS 1); resolves on PUBACK, rejects when not connected or
+   * the connection goes first (the caller keeps it and publishes it again after the next connect).
+   */
+  publishAlarm(payload: string): Promise<void> {
+    const s = this.#session;
+    if (!s?.ready) return Promise.reject(new Error('not connected'));
+    return publishQos1(s.client, this.#topics.alarms, payload);
+  }
+
+  /** Publishes the retained online status again (its `statusFields` changed); a no-op while offline. */
+  refreshStatus(): void {
+    const s = this.#session;
+    if (!s?.ready) {
+      this.#statusDirty = true;
+      return;
+    }
+    publishQos1(s.client, this.#topics.status, this.#statusOnline(), true).catch((err: unknown) =>
+      this.#o.log.warn('could not publish status', { error: errorMessage(err) }),
+    );
+  }
+
+  #statusOnline(): string {
+    const extra = this.#o.statusFields?.() ?? {};
+    return Object.keys(extra).length === 0 ? STATUS_ONLINE : JSON.stringify({ state: 'online', ...extra });
   }
 
   /** Idempotent. Publishes offline status, then drops the connection; the outbox stays open (caller's). */
@@ -140,12 +193,15 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
   async #run(): Promise<void> {
     const stopped = abortion(this.#stop.signal);
     let failures = 0;
+    let attempt = 0;
     while (!this.#stop.signal.aborted) {
       let reason = 'connection closed';
       let wasReady = false;
+      const url = this.#urls[attempt++ % this.#urls.length] as string;
       try {
         const tokenTime = this.#o.wallNow ? this.#o.wallNow() : this.#timers.now();
-        const client = await openSession({ ...this.#o, tokenTime });
+        const counter = this.#o.connectCounter?.();
+        const client = await openSession({ ...this.#o, url, tokenTime, counter });
         client.on('error', (err) => {
           reason = err.message;
           this.#o.log.warn('mqtt error', { error: err.message });
@@ -171,7 +227,8 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
       if (this.#stop.signal.aborted) break;
       failures = wasReady ? 0 : failures + 1;
       const wait = Math.min(this.#o.reconnectMaxMs, this.#o.reconnectMinMs * 2 ** Math.min(failures, 16));
-      this.#o.log.warn('mqtt connection lost; reconnecting', { reason, inMs: wait });
+      const next = this.#urls[attempt % this.#urls.length];
+      this.#o.log.warn('mqtt connection lost; reconnecting', { reason, url, next, inMs: wait });
       await this.#timers.sleep(wait, this.#stop.signal);
     }
   }
@@ -188,14 +245,21 @@ export class Publisher extends TypedEmitter<PublisherEvents> {
     this.#session = s;
     client.on('message', (topic, payload) => {
       if (topic === this.#topics.acks) this.#onAck(payload);
+      else if (topic === this.#topics.config) this.emit('config', payload);
     });
-    const granted = await client.subscribeAsync(this.#topics.acks, { qos: 1 });
-    if (granted.some((g) => g.qos === 128)) {
-      this.#fail(new Error(`broker refused the subscription to ${this.#topics.acks}; no acks will arrive`));
+    const granted = await client.subscribeAsync([this.#topics.acks, this.#topics.config], { qos: 1 });
+    for (const g of granted.filter((x) => x.qos === 128)) {
+      this.#fail(
+        new Error(
+          `broker refused the subscription to ${g.topic}; no ${g.topic.split('/').pop()} will arrive`,
+        ),
+      );
     }
-    await publishQos1(client, this.#topics.status, STATUS_ONLINE, true);
+    this.#statusDirty = false;
+    await publishQos1(client, this.#topics.status, this.#statusOnline(), true);
     if (this.#session !== s) return;
     s.ready = true;
+    if (this.#statusDirty) this.refreshStatus(); // e.g. the retained config arrived meanwhile
     this.#resendTimer = this.#timers.setInterval(
       () => this.#checkTimeouts(),
       Math.max(10, this.#o.resendTimeoutMs / 4),

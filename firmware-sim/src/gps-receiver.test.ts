@@ -55,7 +55,7 @@ describe('route and sentences', () => {
         position: { lat, lon, speedKmh, courseDeg: 359.999 },
         satellites: 12,
       });
-      const [rmc, gga] = lines.map((l) => parseNmeaSentence(l));
+      const [gga, rmc] = lines.map((l) => parseNmeaSentence(l));
       expect(rmc).toMatchObject({
         status: 'ok',
         sentence: { type: 'RMC', talker: 'GN', fix: true, epochMs: T0 },
@@ -187,13 +187,13 @@ describe('startGpsReceiver on a serial line', () => {
     ]);
     const frames = await rx.until(11);
     const parsed = frames.map((f) => (f.kind === 'noise' ? 'noise' : parseNmeaSentence(f.text)));
-    expect(parsed[0]).toMatchObject({ status: 'ok', sentence: { type: 'RMC', talker: 'GP', fix: true } });
-    expect(parsed[1]).toMatchObject({ status: 'ok', sentence: { type: 'GGA', fix: true } });
+    expect(parsed[0]).toMatchObject({ status: 'ok', sentence: { type: 'GGA', talker: 'GP', fix: true } });
+    expect(parsed[1]).toMatchObject({ status: 'ok', sentence: { type: 'RMC', fix: true } });
     expect(parsed.slice(2, 6)).toMatchObject([
-      { sentence: { type: 'RMC', status: 'V', mode: 'N', epochMs: T0 + 2000 } },
       { sentence: { type: 'GGA', quality: 0 } },
-      { sentence: { type: 'RMC', fix: false } },
+      { sentence: { type: 'RMC', status: 'V', mode: 'N', epochMs: T0 + 2000 } },
       { sentence: { type: 'GGA', fix: false } },
+      { sentence: { type: 'RMC', fix: false } },
     ]);
     expect(parsed[6]).toBe('noise');
     expect(parsed.slice(7, 9)).toMatchObject([{ status: 'crc' }, { status: 'crc' }]);

@@ -2,9 +2,10 @@ import { KMH_PER_KNOT, nmeaChecksum, withNmeaChecksum } from '@coldtrail/core';
 import type { GpsPosition } from './gps-scenario.js';
 
 /**
- * The RMC and GGA sentences of one second, laid out as a u-blox M8 sends them (NMEA 0183 v4.10 fields,
+ * The GGA and RMC sentences of one second, fields laid out as a u-blox M8 sends them (NMEA 0183 v4.10,
  * `u-blox 8 / M8 Receiver Description` §31.2.14 GGA and §31.2.17 RMC): five decimals of minutes, centiseconds,
  * RMC mode A with a fix, and with no fix status V / mode N and GGA quality 0 with empty position fields.
+ * GGA comes first and RMC closes the second, in the order SiRF receivers use (gpsd's bu353-glonass.log).
  */
 export interface GpsSecond {
   talker: string;
@@ -23,7 +24,7 @@ export function gpsSentences(s: GpsSecond): string[] {
   const t = s.talker;
   const p = s.position;
   if (!p) {
-    return [`${t}RMC,${time},V,,,,,,,${date},,,N`, `${t}GGA,${time},,,,,0,00,99.99,,,,,,`].map(
+    return [`${t}GGA,${time},,,,,0,00,99.99,,,,,,`, `${t}RMC,${time},V,,,,,,,${date},,,N`].map(
       withNmeaChecksum,
     );
   }
@@ -33,8 +34,8 @@ export function gpsSentences(s: GpsSecond): string[] {
   const course = p.speedKmh > 0 ? p.courseDeg.toFixed(2) : '';
   const sats = two(s.satellites);
   return [
-    `${t}RMC,${time},A,${lat},${lon},${knots},${course},${date},,,A`,
     `${t}GGA,${time},${lat},${lon},1,${sats},0.90,35.0,M,47.0,M,,`,
+    `${t}RMC,${time},A,${lat},${lon},${knots},${course},${date},,,A`,
   ].map(withNmeaChecksum);
 }
 

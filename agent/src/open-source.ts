@@ -1,15 +1,15 @@
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
 import { type GpioDoorSourceDeps, openGpioDoorSource } from './gpio/door-source.js';
 import { type ModbusSourceDeps, openModbusSource } from './modbus/modbus-source.js';
+import { type NmeaSourceDeps, openNmeaSource } from './nmea/nmea-source.js';
 import type { SensorSource } from './sensor-source.js';
 import { openW1Source, type W1SourceDeps } from './w1/w1-source.js';
 
 /** What adapters may need from the outside world; each adapter takes the part it uses. */
-export interface OpenSourceDeps extends ModbusSourceDeps, W1SourceDeps, GpioDoorSourceDeps {}
+export interface OpenSourceDeps extends ModbusSourceDeps, NmeaSourceDeps, W1SourceDeps, GpioDoorSourceDeps {}
 
-/** Address schemes of DESIGN §2.1; only those with an adapter open, the rest say so. */
-const PLANNED = ['nmea:'];
-const SUPPORTED = 'modbus:, w1:, gpio:';
+/** Address schemes of DESIGN §2.1, each with its adapter. */
+const SUPPORTED = 'modbus:, nmea:, w1:, gpio:';
 
 /**
  * Opens the sensor source an address URL names, choosing the adapter by scheme:
@@ -22,6 +22,8 @@ export async function openSource(address: string, deps: OpenSourceDeps = {}): Pr
   switch (scheme === undefined ? undefined : `${scheme}:`) {
     case 'modbus:':
       return openModbusSource(address, deps);
+    case 'nmea:':
+      return openNmeaSource(address, deps);
     case 'w1:':
       return openW1Source(address, deps);
     case 'gpio:':
@@ -32,11 +34,9 @@ export async function openSource(address: string, deps: OpenSourceDeps = {}): Pr
         `sensor address "${address}" has no scheme; write e.g. modbus:///dev/ttyUSB0?baud=9600&unit=1`,
       );
     default: {
-      const planned = PLANNED.includes(`${scheme}:`);
       throw new ColdtrailError(
         ErrorCode.InvalidConfig,
-        `sensor address "${address}": ${scheme}: sources are ${planned ? 'not supported yet' : 'unknown'}; ` +
-          `supported: ${SUPPORTED}`,
+        `sensor address "${address}": ${scheme}: sources are unknown; ` + `supported: ${SUPPORTED}`,
       );
     }
   }

@@ -42,7 +42,7 @@ describe.skipIf(!pty.available)(`coldtrail sim start${pty.reason}`, () => {
     const { devices } = await sim.ready<{ devices: { kind: string; address: string }[] }>();
     expect(devices.map((d) => d.kind)).toEqual(['modbus', 'modbus', 'nmea', 'w1', 'gpio']);
     const kindsRead: Record<string, string[]> = {};
-    for (const d of devices.filter((x) => x.kind !== 'nmea')) {
+    for (const d of devices) {
       const sep = d.address.includes('?') ? '&' : '?';
       const source = await openSource(`${d.address}${sep}sensor=${d.kind}-sensor&timeout=1500`);
       try {
@@ -55,6 +55,7 @@ describe.skipIf(!pty.available)(`coldtrail sim start${pty.reason}`, () => {
     expect(Object.values(kindsRead)).toEqual([
       ['temperature', 'humidity'],
       ['temperature', 'humidity'],
+      ['latitude', 'longitude', 'speed', 'clock-offset'],
       ['temperature'],
       ['door'],
     ]);

@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ptySupport } from '@coldtrail/firmware-sim';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -44,6 +45,15 @@ describe.skipIf(!pty.available)(
         return st.ackedUpTo.seq >= 20 ? st : undefined;
       });
       expect(acked.committedUpTo).toBeGreaterThanOrEqual(acked.ackedUpTo.seq);
+      // The server's retained .../config downlink reached the agent, which keeps it for offline alarms.
+      const local = await until('the agent to hold the shipment config', async () => {
+        const text = await readFile(join(s.root, 'agent', 'local-state.json'), 'utf8').catch(() => '');
+        const state = text
+          ? (JSON.parse(text) as { config: { message: { shipment: string } } | null })
+          : null;
+        return state?.config ? state.config.message : undefined;
+      });
+      expect(local).toMatchObject({ v: 1, shipment: sscc, profile: { lowerC: 2, upperC: 8 } });
       expect(await agent.stop('SIGTERM')).toEqual({ code: 0, signal: null });
       const stopped = await stack.agentStatus();
       const done = await completeShipment(stack.serverDir, sscc);

@@ -7,6 +7,7 @@ import { ledgerSyncDir } from '../data-dir.js';
 import { CloseStack } from '../demo/close-stack.js';
 import { serverOrg } from '../operator/data-dir-org.js';
 import { operatorOps } from '../operator/operator-ops.js';
+import { deviceConfigs } from './device-configs.js';
 import { serverLog } from './server-log.js';
 
 export interface ServerOptions {
@@ -65,6 +66,8 @@ export async function startServer(
       ),
     );
     const ops = operatorOps({ ls, org, dataDir, disconnect: (d) => broker.disconnectDevice(d) });
+    const configs = deviceConfigs(org, (o, d, m) => broker.publishDeviceConfig(o, d, m), log('server'));
+    await configs.republish(await ls.ledger.listShipments());
     let adminPath = '';
     const handle = async (request: AdminRequest): Promise<unknown> => {
       switch (request.op) {
@@ -74,10 +77,16 @@ export async function startServer(
           return ops.enroll(request.args);
         case AdminOp.Revoke:
           return ops.revoke(request.args);
-        case AdminOp.CreateShipment:
-          return ops.createShipment(request.args);
-        case AdminOp.CompleteShipment:
-          return ops.completeShipment(request.args);
+        case AdminOp.CreateShipment: {
+          const shipment = await ops.createShipment(request.args);
+          await configs.inTransit(shipment);
+          return shipment;
+        }
+        case AdminOp.CompleteShipment: {
+          const done = await ops.completeShipment(request.args);
+          await configs.completed(done.shipment);
+          return done;
+        }
         default:
           return request satisfies never;
       }

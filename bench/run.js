@@ -1,12 +1,21 @@
-// `npm run bench [-- NAME...]`: coldtrail's benchmarks (outbox, provenance; all without a name). Never part
-// of `npm test`. Each outbox scenario alternates the system under test with its ceiling in the same process,
-// several times, and reports medians; its last line for transactions of 100 records is `ratio N.NN`.
+// `npm run bench [-- NAME...]`: coldtrail's benchmarks (outbox, provenance, agent-resources; all without a
+// name). Never part of `npm test`. `--minutes N` sets agent-resources' run time (default 10). Each outbox
+// scenario alternates the system under test with its ceiling in the same process, several times, and reports
+// medians; its last line for transactions of 100 records is `ratio N.NN`.
 import { cpus } from 'node:os';
+import { runAgentResources } from './agent-resources.js';
 import { runCeiling, runOutbox } from './outbox-throughput.js';
 import { runProvenanceBench } from './provenance-time.js';
 
-const KNOWN = ['outbox', 'provenance'];
-const asked = process.argv.slice(2);
+const KNOWN = ['outbox', 'provenance', 'agent-resources'];
+const argv = process.argv.slice(2);
+const minutesAt = argv.indexOf('--minutes');
+const minutes = minutesAt >= 0 ? Number(argv[minutesAt + 1]) : 10;
+if (!(minutes > 0)) {
+  console.error(`--minutes takes a positive number (got ${JSON.stringify(argv[minutesAt + 1])})`);
+  process.exit(2);
+}
+const asked = argv.filter((_, i) => minutesAt < 0 || (i !== minutesAt && i !== minutesAt + 1));
 for (const name of asked) {
   if (!KNOWN.includes(name)) {
     console.error(`unknown benchmark "${name}": choose from ${KNOWN.join(', ')}`);
@@ -88,5 +97,10 @@ if (ratio100 !== undefined) console.log(`ratio ${ratio100.toFixed(2)}`);
 if (wanted('provenance')) {
   console.log('\nwall time of coldtrail provenance on a 30-day shipment');
   await runProvenanceBench({ runs: Number(process.env.BENCH_RUNS ?? 5) });
+}
+if (wanted('agent-resources')) {
+  console.log('\nresources of `coldtrail agent start` with 16 sensors at 1 Hz, beside a bare Node process');
+  const { ok } = await runAgentResources({ minutes });
+  failed ||= !ok;
 }
 process.exitCode = failed ? 1 : 0;

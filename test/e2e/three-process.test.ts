@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   completeShipment,
   createShipment,
+  DEVICE,
   provenance,
   type Stack,
   startStack,
@@ -54,6 +55,9 @@ describe.skipIf(!pty.available)(
         return state?.config ? state.config.message : undefined;
       });
       expect(local).toMatchObject({ v: 1, shipment: sscc, profile: { lowerC: 2, upperC: 8 } });
+      // The server keeps the connect counters it admitted on disk, so a replay after its restart stays refused.
+      const counters = JSON.parse(await readFile(join(s.serverDir, 'connect-counters.json'), 'utf8'));
+      expect(JSON.stringify(counters)).toContain(DEVICE);
       expect(await agent.stop('SIGTERM')).toEqual({ code: 0, signal: null });
       const stopped = await stack.agentStatus();
       const done = await completeShipment(stack.serverDir, sscc);

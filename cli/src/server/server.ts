@@ -1,4 +1,5 @@
-import { start as startBroker } from '@coldtrail/broker';
+import { join } from 'node:path';
+import { fileConnectCounters, start as startBroker } from '@coldtrail/broker';
 import type { Log } from '@coldtrail/core';
 import { lockDataDir, start as startLedgerSync } from '@coldtrail/ledger-sync';
 import { AdminOp, type AdminRequest } from '../admin/admin-protocol.js';
@@ -9,6 +10,9 @@ import { serverOrg } from '../operator/data-dir-org.js';
 import { operatorOps } from '../operator/operator-ops.js';
 import { deviceConfigs } from './device-configs.js';
 import { serverLog } from './server-log.js';
+
+/** The highest connect-token counter the broker admitted per device (data-dir layout, README). */
+export const CONNECT_COUNTERS_FILE = 'connect-counters.json';
 
 export interface ServerOptions {
   /** Absolute data dir. */
@@ -62,7 +66,14 @@ export async function startServer(
           ...(opts.host === undefined ? {} : { host: opts.host }),
           ...(opts.mqttPort === undefined ? {} : { port: opts.mqttPort }),
         },
-        { directory: ls.directory, ingest: ls.ingest, log: log('broker') },
+        {
+          directory: ls.directory,
+          ingest: ls.ingest,
+          log: log('broker'),
+          // Durable, so a token admitted by its counter (a device whose clock is wrong) is refused when
+          // replayed after a restart too (README "When the Pi's clock is wrong").
+          connectCounters: fileConnectCounters(join(dataDir, CONNECT_COUNTERS_FILE)),
+        },
       ),
     );
     const ops = operatorOps({ ls, org, dataDir, disconnect: (d) => broker.disconnectDevice(d) });

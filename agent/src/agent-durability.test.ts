@@ -29,7 +29,12 @@ function stepClock() {
         setImmediate(resolve);
       }),
   };
-  return { clock, stall: (ms: number) => void (t += ms) };
+  return {
+    clock,
+    stall: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 const temp = (value: number): Sample => ({ sensor: 'probe-1', kind: 'temperature', value, unit: 'CEL' });
 

@@ -48,7 +48,15 @@ afterEach(async () => {
 
 async function status(json: boolean): Promise<string> {
   let text = '';
-  await agentStatus({ config, json }, { env: {}, out: (t) => void (text += t) });
+  await agentStatus(
+    { config, json },
+    {
+      env: {},
+      out: (t) => {
+        text += t;
+      },
+    },
+  );
   return text;
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
 import Database from 'better-sqlite3';
 import { DEFAULT_DISK_WARN_FRACTION } from './disk-budget.js';
+import { type LocalAlarmStatus, readLocalAlarmStatus } from './local-alarm-status.js';
 import { outboxDiskUsage } from './outbox-disk-usage.js';
 import { corruptOutboxes } from './outbox-integrity.js';
 import { readStatusFile, type StatusFile } from './status-file.js';
@@ -44,7 +45,12 @@ export interface AgentStatusReport {
   disk: { usedBytes: number; fileBytes: number; budgetBytes: number; warnBytes: number; percent: number };
   connection: StatusFile['connection'] | undefined;
   sources: StatusFile['sources'];
+  /** The agent's own alarms (disk budget, out of range, ...) and the profile's temperature alarms. */
   alarms: StatusFile['alarms'];
+  /** The shipment the agent watches, from the retained `.../config` downlink. */
+  shipment: LocalAlarmStatus['shipment'];
+  configRejected: LocalAlarmStatus['configRejected'];
+  alarmMessagesPending: number;
 }
 
 /** A status older than this many cycles (and at least a minute) means the agent stopped updating it. */
@@ -68,6 +74,7 @@ export function readAgentStatus(input: AgentStatusInput, deps: AgentStatusDeps =
   const status = readStatusFile(dataDir);
   const path = join(dataDir, OUTBOX);
   const movedAside = corruptOutboxes(dataDir);
+  const local = readLocalAlarmStatus(dataDir);
   const warnBytes = input.diskWarnBytes ?? Math.floor(input.diskBudgetBytes * DEFAULT_DISK_WARN_FRACTION);
   const report: AgentStatusReport = {
     dataDir,
@@ -80,7 +87,10 @@ export function readAgentStatus(input: AgentStatusInput, deps: AgentStatusDeps =
     disk: { usedBytes: 0, fileBytes: 0, budgetBytes: input.diskBudgetBytes, warnBytes, percent: 0 },
     connection: status?.connection,
     sources: status?.sources ?? [],
-    alarms: status?.alarms ?? [],
+    alarms: [...(status?.alarms ?? []), ...local.alarms],
+    shipment: local.shipment,
+    configRejected: local.configRejected,
+    alarmMessagesPending: local.alarmMessagesPending,
   };
   if (!existsSync(path)) {
     if (movedAside.length > 0) report.outbox.state = 'corrupt';

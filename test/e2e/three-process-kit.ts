@@ -29,6 +29,7 @@ export interface Stack {
 export interface AgentStatusJson {
   committedUpTo: number;
   ackedUpTo: { seq: number; at: string | null };
+  shipment: { sscc: string; profile: { lowerC: number; upperC: number } } | null;
   [key: string]: unknown;
 }
 

@@ -47,14 +47,11 @@ describe.skipIf(!pty.available)(
       });
       expect(acked.committedUpTo).toBeGreaterThanOrEqual(acked.ackedUpTo.seq);
       // The server's retained .../config downlink reached the agent, which keeps it for offline alarms.
-      const local = await until('the agent to hold the shipment config', async () => {
-        const text = await readFile(join(s.root, 'agent', 'local-state.json'), 'utf8').catch(() => '');
-        const state = text
-          ? (JSON.parse(text) as { config: { message: { shipment: string } } | null })
-          : null;
-        return state?.config ? state.config.message : undefined;
+      const local = await until('agent status to show the shipment it watches', async () => {
+        const st = await s.agentStatus();
+        return st.shipment ?? undefined;
       });
-      expect(local).toMatchObject({ v: 1, shipment: sscc, profile: { lowerC: 2, upperC: 8 } });
+      expect(local).toMatchObject({ sscc, profile: { lowerC: 2, upperC: 8 } });
       // The server keeps the connect counters it admitted on disk, so a replay after its restart stays refused.
       const counters = JSON.parse(await readFile(join(s.serverDir, 'connect-counters.json'), 'utf8'));
       expect(JSON.stringify(counters)).toContain(DEVICE);

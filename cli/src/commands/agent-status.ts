@@ -63,6 +63,14 @@ export function renderStatus(r: AgentStatusReport): string {
       `source      ${s.address}: ${s.health} since ${s.since}${faults}${last ? `; last ${last}` : ''}`,
     );
   }
+  lines.push(
+    r.shipment
+      ? `shipment    ${r.shipment.sscc}, profile ${r.shipment.profile.id} (${r.shipment.profile.lowerC}..${r.shipment.profile.upperC} °C)`
+      : 'shipment    none (no profile from the server: no local temperature alarms)',
+  );
+  if (r.configRejected)
+    lines.push(`CONFIG      refused at ${r.configRejected.at}: ${r.configRejected.reason}`);
+  if (r.alarmMessagesPending > 0) lines.push(`alarms out  ${r.alarmMessagesPending} waiting for the broker`);
   if (r.alarms.length === 0) lines.push('alarms      none');
   for (const a of r.alarms) {
     lines.push(`ALARM       ${a.code}${a.source ? ` (${a.source})` : ''} since ${a.since}: ${a.message}`);

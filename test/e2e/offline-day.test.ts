@@ -246,6 +246,7 @@ it('a simulated day offline: nothing lost, the backlog drains in order after rec
   await agent.stopSampling();
   await agent.drained(60_000);
   const n = agent.nextSeq() - 1;
+  await agent.close(); // before the broker (afterAll): it says offline and leaves
 
   // Live cadence during the drain: cycles sampled after reconnect and committed while the backlog was still
   // being stored, against the slots the wall time of the drain held. A sampler paused by the drain, or starved

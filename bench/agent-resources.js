@@ -96,9 +96,9 @@ function sample(pid) {
   return { rss: kb * 1024, cpu };
 }
 
-/** Samples `pid` every second until stopped: max and last RSS, last CPU time. */
+/** Samples `pid` every second until stopped: max and last RSS, last CPU time, the RSS at each full minute. */
 function watch(pid) {
-  const w = { maxRss: 0, rss: 0, cpu: 0, samples: 0 };
+  const w = { maxRss: 0, rss: 0, cpu: 0, samples: 0, perMinute: [] };
   const tick = () => {
     try {
       const s = sample(pid);
@@ -106,6 +106,7 @@ function watch(pid) {
       w.rss = s.rss;
       w.cpu = s.cpu;
       w.samples++;
+      if (w.samples % 60 === 0) w.perMinute.push(s.rss);
     } catch {
       // the process has just exited: keep the last sample
     }
@@ -231,6 +232,8 @@ export async function runAgentResources({ minutes = 10 } = {}) {
         'node -e setInterval (floor)': cpuPerReading(floorCpu),
       },
     });
+    // A leak shows as a rise from minute to minute; V8's lazy collection as a saw-tooth under the max.
+    console.log(`agent RSS at each minute (MB): ${a.w.perMinute.map(mb).join(', ') || '-'}`);
     const ok = a.w.maxRss < TARGET_RSS_MB * 1024 ** 2;
     console.log(`target max RSS < ${TARGET_RSS_MB} MB: ${ok ? 'met' : 'NOT met'} (${mb(a.w.maxRss)} MB)`);
     return { ok };

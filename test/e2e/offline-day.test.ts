@@ -36,10 +36,11 @@ import { eventually } from '../../agent/src/fixtures/wait.js';
  * (ledger-sync's createIngest over its SQLite store) comes up on that port while the sampler runs on, and:
  * every committed seq 1..N is stored exactly once, batches are stored in seq order, the sampler recorded live
  * readings on its cadence while the backlog was still draining, and the stored chain and batch signatures
- * verify. The drain rate is printed. Measured on this project's 2-core machine shared with ~8 busy sessions
- * (load 8-12), two runs: the day sampled in 13.9 s / 7.5 s of wall time; the backlog of 23,040 readings
- * (~245 batches at the default batchMaxRecords 100 and inflightWindow 8) drained in 10.0 s / 4.9 s, about
- * 2,300 / 4,700 records/s, while 49 of 50 / 24 of 24 slots of the drain were sampled live, none missed.
+ * verify. The drain rate is printed. Measured on this project's 2-core machine (default batchMaxRecords 100
+ * and inflightWindow 8: ~245 batches): shared with ~8 busy sessions (load 8-12) the day sampled in 7.5-13.9 s
+ * of wall time and the backlog of 23,040 readings drained in 4.9-10.0 s, about 2,300-4,700 records/s; nearly
+ * idle (load 1) 2.7 s and 2.9 s, about 7,900 records/s. Every slot of the drain was sampled live (49 of 50 at
+ * the worst), none missed.
  *
  * Time: the day runs on simulated time that jumps to the sampler's next slot each time it sleeps (as fast as
  * the agent can sample, never skipping a slot); after reconnect it runs LIVE_SPEED times faster than the wall
@@ -157,6 +158,8 @@ it('a simulated day offline: nothing lost, the backlog drains in order after rec
   const clock = dayClock(T0, DAY_MS);
   const sources = Array.from({ length: PROBES }, (_, i) => probe(i + 1));
 
+  // When each record was committed to the outbox (wall time); the listener may miss the very first cycle,
+  // which can be recorded before start() returns, so what was stored is checked against the store itself.
   const committed: ReadingRecord[] = [];
   const committedAt: number[] = [];
   const agent: AgentHandle = await startAgent(
@@ -184,9 +187,6 @@ it('a simulated day offline: nothing lost, the backlog drains in order after rec
   const dayWallMs = performance.now() - dayStart;
   const backlogHead = agent.nextSeq() - 1;
   expect(backlogHead).toBe(DAY_CYCLES * READINGS_PER_CYCLE);
-  expect(committed).toHaveLength(backlogHead);
-  expect(committed.filter((r) => r.kind === 'fault')).toEqual([]);
-  expect(new Set(committed.map((r) => r.ts)).size).toBe(DAY_CYCLES); // one cycle per slot, none skipped
   expect(agent.stats().storedUpTo).toBe(0);
   await eventually(() => hole.attempts() > 0, 'the agent to try the unreachable port');
 
@@ -274,11 +274,17 @@ it('a simulated day offline: nothing lost, the backlog drains in order after rec
   expect(measuredSlotsDuringDrain).toBeGreaterThanOrEqual(Math.floor(slotsInDrain / 2));
 
   // Nothing lost, nothing twice, in order.
-  expect(n).toBe(committed.length);
-  expect(committed.map((r) => r.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   const rows = await store.records(DEVICE, 1, n);
   expect(rows.map((r) => r.record.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-  expect(rows.map((r) => r.record)).toEqual(committed);
+  const from = committed[0]!.seq;
+  expect(from).toBeLessThanOrEqual(1 + READINGS_PER_CYCLE);
+  expect(committed.map((r) => r.seq)).toEqual(Array.from({ length: n - from + 1 }, (_, i) => from + i));
+  expect(rows.slice(from - 1).map((r) => r.record)).toEqual(committed);
+  // The day itself: one cycle of 16 readings per minute slot, none skipped, no faults.
+  const day = rows.slice(0, backlogHead).map((r) => r.record);
+  expect(day.filter((r) => r.kind === 'fault')).toEqual([]);
+  const slots = [...new Set(day.map((r) => Date.parse(r.ts)))];
+  expect(slots).toEqual(Array.from({ length: DAY_CYCLES }, (_, k) => T0 + k * PERIOD_MS));
   expect(stored[0]!.fromSeq).toBe(1);
   expect(stored.at(-1)!.toSeq).toBe(n);
   for (let i = 1; i < stored.length; i++) expect(stored[i]!.fromSeq).toBe(stored[i - 1]!.toSeq + 1);

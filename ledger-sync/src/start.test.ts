@@ -128,6 +128,7 @@ describe('ledger-sync start(): ingest to verified provenance', () => {
       temperature: 178,
       humidity: 180,
       faults: 2,
+      other: {},
       firstTs: new Date(T0).toISOString(),
       lastTs: new Date(T0 + 179 * MIN + 30_000).toISOString(),
       minTemperatureC: 5,

@@ -1,4 +1,12 @@
-import { ColdtrailError, ErrorCode, isIdentifier } from '@coldtrail/core';
+import {
+  type AddressForm,
+  addressError,
+  checkParams,
+  checkSensor,
+  integerParam,
+  oneOfParam,
+  parseAddressUrl,
+} from '../source-address.js';
 import { GpioDirection } from './gpio-port.js';
 
 /** Which debounced edges of a door contact are recorded: the kernel's sysfs `edge` names, on the logical level. */
@@ -36,75 +44,49 @@ export interface GpioAddress {
 }
 
 const INPUT_ONLY = ['edge', 'debounce', 'sensor', 'timeout', 'poll'] as const;
-const PARAMS = ['direction', 'active', 'base', 'root', ...INPUT_ONLY] as const;
-
-function integer(text: string | null, fallback: number, min: number, max: number): number | undefined {
-  if (text === null) return fallback;
-  if (!/^\d+$/.test(text)) return undefined;
-  const n = Number(text);
-  return n >= min && n <= max ? n : undefined;
-}
-
-function oneOf<T extends string>(text: string | null, values: readonly T[], fallback: T): T | undefined {
-  if (text === null) return fallback;
-  return (values as readonly string[]).includes(text) ? (text as T) : undefined;
-}
+const FORM: AddressForm = {
+  scheme: 'gpio',
+  label: 'GPIO',
+  expected: 'gpio://17?edge=both&debounce=50 or gpio://27?direction=out',
+  params: ['direction', 'active', 'base', 'root', ...INPUT_ONLY],
+};
 
 /**
  * Parses and validates a `gpio:` address; `direction` is the default when the address names none (the door
  * source opens inputs, the alarm output outputs). Throws INVALID_CONFIG listing every problem.
  */
 export function parseGpioAddress(address: string, direction: GpioDirection = GpioDirection.In): GpioAddress {
-  const fail = (problems: string[]) =>
-    new ColdtrailError(
-      ErrorCode.InvalidConfig,
-      `invalid GPIO address "${address}" (expected gpio://17?edge=both&debounce=50 or gpio://27?direction=out):\n` +
-        problems.map((p) => `  ${p}`).join('\n'),
-      { details: { address, problems } },
-    );
-  let url: URL;
-  try {
-    url = new URL(address);
-  } catch {
-    throw fail(['address: not a URL']);
-  }
-  const problems: string[] = [];
-  if (url.protocol !== 'gpio:') problems.push(`scheme: must be gpio:, got ${url.protocol}`);
-  const pin = integer(url.hostname === '' ? 'x' : url.hostname, 0, 0, 1023);
+  const { url, problems } = parseAddressUrl(address, FORM);
+  const pin = integerParam(url.hostname === '' ? 'x' : url.hostname, 0, 0, 1023);
   if (pin === undefined)
     problems.push(`pin: "${url.hostname}" must be a GPIO number 0..1023, e.g. gpio://17`);
   if ((url.pathname !== '' && url.pathname !== '/') || url.port !== '' || url.username !== '')
     problems.push('pin: write only the number after gpio:// and put options in ?key=value');
   const q = url.searchParams;
-  for (const key of new Set(q.keys())) {
-    if (!(PARAMS as readonly string[]).includes(key))
-      problems.push(`${key}: unknown parameter (known: ${PARAMS.join(', ')})`);
-    else if (q.getAll(key).length > 1) problems.push(`${key}: given more than once`);
-  }
-  const dir = oneOf(q.get('direction'), Object.values(GpioDirection), direction);
+  checkParams(q, FORM, problems);
+  const dir = oneOfParam(q.get('direction'), Object.values(GpioDirection), direction);
   if (dir === undefined) problems.push('direction: must be in or out');
   if (dir === GpioDirection.Out)
     for (const key of INPUT_ONLY) if (q.has(key)) problems.push(`${key}: only for inputs (direction=in)`);
-  const active = oneOf(q.get('active'), ['high', 'low'] as const, 'high');
+  const active = oneOfParam(q.get('active'), ['high', 'low'] as const, 'high');
   if (active === undefined) problems.push('active: must be high or low');
-  const base = integer(q.get('base'), 0, 0, 100_000);
+  const base = integerParam(q.get('base'), 0, 0, 100_000);
   if (base === undefined)
     problems.push('base: must be an integer >= 0 (512 on a Pi 4, 571 on a Pi 5 with kernel >= 6.6)');
-  const edge = oneOf(q.get('edge'), Object.values(GpioEdge), GpioEdge.Both);
+  const edge = oneOfParam(q.get('edge'), Object.values(GpioEdge), GpioEdge.Both);
   if (edge === undefined) problems.push(`edge: must be one of ${Object.values(GpioEdge).join(', ')}`);
-  const debounceMs = integer(q.get('debounce'), 50, 0, 10_000);
+  const debounceMs = integerParam(q.get('debounce'), 50, 0, 10_000);
   if (debounceMs === undefined) problems.push('debounce: must be milliseconds, an integer 0..10000');
-  const timeoutMs = integer(q.get('timeout'), 1000, 1, 60_000);
+  const timeoutMs = integerParam(q.get('timeout'), 1000, 1, 60_000);
   if (timeoutMs === undefined) problems.push('timeout: must be milliseconds, an integer 1..60000');
-  const pollMs = integer(q.get('poll'), 5, 1, 1000);
+  const pollMs = integerParam(q.get('poll'), 5, 1, 1000);
   if (pollMs === undefined) problems.push('poll: must be milliseconds, an integer 1..1000');
   const root = q.get('root') ?? undefined;
   if (root !== undefined && !root.startsWith('/'))
     problems.push(`root: must be an absolute directory, got "${root}"`);
   if (root === undefined && q.has('poll')) problems.push('poll: only with root= (onoff is interrupt-driven)');
   const sensor = q.get('sensor') ?? `gpio-${pin ?? 0}`;
-  if (!isIdentifier(sensor))
-    problems.push('sensor: must be 1-64 characters of A-Z a-z 0-9 . _ - (used in records)');
+  checkSensor(sensor, problems);
   if (
     problems.length > 0 ||
     pin === undefined ||
@@ -115,7 +97,7 @@ export function parseGpioAddress(address: string, direction: GpioDirection = Gpi
     timeoutMs === undefined ||
     pollMs === undefined
   )
-    throw fail(problems);
+    throw addressError(FORM, address, problems);
   return {
     pin,
     base,

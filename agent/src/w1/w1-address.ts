@@ -1,4 +1,11 @@
-import { ColdtrailError, ErrorCode, isIdentifier } from '@coldtrail/core';
+import {
+  type AddressForm,
+  addressError,
+  checkParams,
+  checkSensor,
+  integerParam,
+  parseAddressUrl,
+} from '../source-address.js';
 
 /** A DS18B20 on the Linux 1-Wire bus, parsed from `w1://28-00000abc[?root=DIR][&sensor=name][&timeout=ms]`. */
 export interface W1Address {
@@ -18,27 +25,18 @@ export interface W1Address {
 
 export const W1_DEFAULT_ROOT = '/sys/bus/w1/devices';
 const DEFAULT_TIMEOUT_MS = 2000;
-const PARAMS = ['root', 'sensor', 'timeout'] as const;
 /** Family 0x28 is the DS18B20 (datasheet, "64-Bit Lasered ROM Code"); the kernel prints the 48-bit serial in hex. */
 const DEVICE_ID = /^28-[0-9a-f]{1,12}$/;
+const FORM: AddressForm = {
+  scheme: 'w1',
+  label: '1-Wire',
+  expected: `w1://28-0000075565c1, the device's name under ${W1_DEFAULT_ROOT}`,
+  params: ['root', 'sensor', 'timeout'],
+};
 
 /** Parses and validates a `w1:` address; throws INVALID_CONFIG listing every problem. */
 export function parseW1Address(address: string): W1Address {
-  const fail = (problems: string[]) =>
-    new ColdtrailError(
-      ErrorCode.InvalidConfig,
-      `invalid 1-Wire address "${address}" (expected w1://28-0000075565c1, the device's name under ${W1_DEFAULT_ROOT}):\n` +
-        problems.map((p) => `  ${p}`).join('\n'),
-      { details: { address, problems } },
-    );
-  let url: URL;
-  try {
-    url = new URL(address);
-  } catch {
-    throw fail(['address: not a URL']);
-  }
-  const problems: string[] = [];
-  if (url.protocol !== 'w1:') problems.push(`scheme: must be w1:, got ${url.protocol}`);
+  const { url, problems } = parseAddressUrl(address, FORM);
   const id = url.hostname.toLowerCase();
   if (!DEVICE_ID.test(id)) {
     problems.push(
@@ -51,20 +49,13 @@ export function parseW1Address(address: string): W1Address {
     problems.push(`path: "${url.pathname}" is not used; give the directory as ?root=DIR`);
   if (url.port !== '' || url.username !== '') problems.push('device: a device name has no port or user');
   const q = url.searchParams;
-  for (const key of new Set(q.keys())) {
-    if (!(PARAMS as readonly string[]).includes(key))
-      problems.push(`${key}: unknown parameter (known: ${PARAMS.join(', ')})`);
-    else if (q.getAll(key).length > 1) problems.push(`${key}: given more than once`);
-  }
+  checkParams(q, FORM, problems);
   const root = q.get('root') ?? W1_DEFAULT_ROOT;
   if (!root.startsWith('/')) problems.push(`root: must be an absolute directory, got "${root}"`);
-  const timeoutText = q.get('timeout');
-  const timeoutMs = timeoutText === null ? DEFAULT_TIMEOUT_MS : Number(timeoutText);
-  if (!/^\d+$/.test(timeoutText ?? '0') || timeoutMs < 1 || timeoutMs > 60_000)
-    problems.push('timeout: must be milliseconds, an integer 1..60000');
+  const timeoutMs = integerParam(q.get('timeout'), DEFAULT_TIMEOUT_MS, 1, 60_000);
+  if (timeoutMs === undefined) problems.push('timeout: must be milliseconds, an integer 1..60000');
   const sensor = q.get('sensor') ?? id;
-  if (!isIdentifier(sensor))
-    problems.push('sensor: must be 1-64 characters of A-Z a-z 0-9 . _ - (used in records)');
-  if (problems.length > 0) throw fail(problems);
+  checkSensor(sensor, problems);
+  if (problems.length > 0 || timeoutMs === undefined) throw addressError(FORM, address, problems);
   return { id, root: root.replace(/\/+$/, '') || '/', sensor, timeoutMs };
 }

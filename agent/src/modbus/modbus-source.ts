@@ -12,6 +12,7 @@ import {
   Unit,
 } from '@coldtrail/core';
 import type { SensorSource } from '../sensor-source.js';
+import { nativeBinding } from '../serial-binding.js';
 import { type BusLease, type BusRegistry, sharedBusRegistry } from './bus-registry.js';
 import { type ModbusAddress, parseModbusAddress } from './modbus-address.js';
 import { readReply } from './reply-reader.js';
@@ -26,20 +27,6 @@ export interface ModbusSourceDeps {
 /** Plausible ranges: the probe class measures -40..80 °C; outside the sensor limits a value is a fault. */
 export const TEMPERATURE_RANGE = { min: -55, max: 125 } as const;
 export const HUMIDITY_RANGE = { min: 0, max: 100 } as const;
-
-/** The native binding is a compiled module: imported only when a real port is opened (CONVENTIONS habit 3). */
-async function nativeBinding(): Promise<BindingInterface> {
-  try {
-    const { SerialPort } = await import('serialport');
-    return SerialPort.binding as BindingInterface;
-  } catch (err) {
-    throw new ColdtrailError(
-      ErrorCode.Unavailable,
-      `node-serialport's native binding failed to load (${(err as Error).message}); run \`npm rebuild @serialport/bindings-cpp\``,
-      { cause: err },
-    );
-  }
-}
 
 /**
  * A temperature/humidity probe over Modbus RTU: each `read()` sends one 0x04 request (registers 0x0001-0x0002)

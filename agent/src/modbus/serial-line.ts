@@ -1,6 +1,7 @@
 import type { BindingInterface, Clock } from '@coldtrail/core';
 import { interFrameSilenceMs, MAX_RTU_FRAME, systemClock } from '@coldtrail/core';
-import { SerialPortStream } from '@serialport/stream';
+import type { SerialPortStream } from '@serialport/stream';
+import { openSerialPort } from '../serial-binding.js';
 
 export interface SerialLineOptions {
   path: string;
@@ -201,18 +202,7 @@ export class SerialLine {
     if (this.port?.isOpen) return this.port;
     this.port = undefined;
     const { path, baudRate, parity, binding } = this.opts;
-    const port = new SerialPortStream({
-      binding,
-      path,
-      baudRate,
-      parity,
-      dataBits: 8,
-      stopBits: 1,
-      autoOpen: false,
-    });
-    // Errors also reach the write callback or the 'close' event; without a listener they would crash the agent.
-    port.on('error', () => {});
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    const port = await openSerialPort({ binding, path, baudRate, parity });
     port.on('data', (chunk: Buffer) => {
       if (this.port === port) this.lastActivity = this.time.now();
       // With no exchange waiting the bytes answer nothing (late reply, babbling line): drop them, keep nothing.

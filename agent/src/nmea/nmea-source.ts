@@ -8,8 +8,9 @@ import {
   type Sample,
   systemClock,
 } from '@coldtrail/core';
-import { SerialPortStream } from '@serialport/stream';
+import type { SerialPortStream } from '@serialport/stream';
 import type { SensorSource } from '../sensor-source.js';
+import { nativeBinding, openSerialPort } from '../serial-binding.js';
 import { type NmeaAddress, parseNmeaAddress } from './nmea-address.js';
 import { NmeaWindow } from './nmea-window.js';
 
@@ -25,20 +26,6 @@ export interface NmeaSourceDeps {
 export type NmeaSourceEvent =
   | { type: 'opened'; path: string }
   | { type: 'closed'; path: string; reason: string };
-
-/** The native binding is a compiled module: imported only when a real port is opened (CONVENTIONS habit 3). */
-async function nativeBinding(): Promise<BindingInterface> {
-  try {
-    const { SerialPort } = await import('serialport');
-    return SerialPort.binding as BindingInterface;
-  } catch (err) {
-    throw new ColdtrailError(
-      ErrorCode.Unavailable,
-      `node-serialport's native binding failed to load (${(err as Error).message}); run \`npm rebuild @serialport/bindings-cpp\``,
-      { cause: err },
-    );
-  }
-}
 
 /**
  * A GPS receiver speaking NMEA 0183: `nmea:///dev/ttyAMA0?baud=9600[&timeout=ms][&sensor=gps]`. The receiver
@@ -141,18 +128,7 @@ class NmeaSource implements SensorSource {
   private async open(): Promise<void> {
     this.port = undefined;
     const { path, baudRate } = this.config;
-    const port = new SerialPortStream({
-      binding: this.binding,
-      path,
-      baudRate,
-      dataBits: 8,
-      parity: 'none',
-      stopBits: 1,
-      autoOpen: false,
-    });
-    // Errors also reach the 'close' event; without a listener they would crash the agent.
-    port.on('error', () => {});
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+    const port = await openSerialPort({ binding: this.binding, path, baudRate, parity: 'none' });
     if (this.closed) {
       await new Promise<void>((resolve) => port.close(() => resolve()));
       return;

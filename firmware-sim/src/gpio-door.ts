@@ -2,22 +2,14 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, ColdtrailError, ErrorCode, parseConfig, systemClock } from '@coldtrail/core';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { durationSchema } from './duration-schema.js';
 import type { SimDevice } from './sim-device.js';
 import { queryPath } from './w1-bus.js';
 
-const duration = (opts: { positive?: boolean } = {}) =>
-  z.unknown().transform((v, ctx) => {
-    const ms = v === 0 ? 0 : typeof v === 'string' ? parseDuration(v) : undefined;
-    if (ms === undefined || (opts.positive && ms <= 0)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be a ${opts.positive ? 'positive ' : ''}duration such as "10m", "45s" or "3ms"`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const duration = (opts: { positive?: boolean } = {}) => {
+  const message = `must be a ${opts.positive ? 'positive ' : ''}duration such as "10m", "45s" or "3ms"`;
+  return durationSchema(message, opts.positive ? message : undefined);
+};
 
 const STATES = ['open', 'closed'] as const;
 export type DoorState = (typeof STATES)[number];

@@ -1,6 +1,6 @@
 import { parseConfig } from '@coldtrail/core';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { durationSchema } from './duration-schema.js';
 
 /**
  * What the simulated GPS receiver does: a route of waypoints driven at a constant speed from the start, and
@@ -40,18 +40,10 @@ export interface GpsReceiverConfig {
 /** What the receiver sends in one second. */
 export type GpsCondition = 'fix' | 'no-fix' | 'garbage' | 'bad-checksum';
 
-const duration = (positive: boolean) =>
-  z.unknown().transform((v, ctx) => {
-    const ms = v === 0 ? 0 : typeof v === 'string' ? parseDuration(v) : undefined;
-    if (ms === undefined || (positive && ms <= 0)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be a duration such as "10m", "1h30m" or "45s"${positive ? ', longer than zero' : ''}`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const duration = (positive: boolean) => {
+  const message = `must be a duration such as "10m", "1h30m" or "45s"${positive ? ', longer than zero' : ''}`;
+  return durationSchema(message, positive ? message : undefined);
+};
 
 const number = (min: number, max: number) =>
   z

@@ -1,6 +1,6 @@
 import { isColdtrailError, parseConfig } from '@coldtrail/core';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { durationSchema } from './duration-schema.js';
 import type { FaultKind, Scenario, ScenarioEvent, ScenarioFault } from './scenario.js';
 
 /**
@@ -55,18 +55,10 @@ const text = z
 
 /** `0`, or a duration such as "1h30m", in milliseconds. */
 const duration = (opts: { positive?: boolean } = {}) =>
-  z.unknown().transform((v, ctx) => {
-    const ms = v === 0 ? 0 : typeof v === 'string' ? parseDuration(v) : undefined;
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be a duration such as "10m", "1h30m" or "45s"' });
-      return z.NEVER;
-    }
-    if (opts.positive && ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be longer than zero' });
-      return z.NEVER;
-    }
-    return ms;
-  });
+  durationSchema(
+    'must be a duration such as "10m", "1h30m" or "45s"',
+    opts.positive ? 'must be longer than zero' : undefined,
+  );
 
 const wave = (def: { mean: number; swing: number; period: string }) =>
   given(

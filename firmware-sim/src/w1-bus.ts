@@ -2,7 +2,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Clock, ColdtrailError, ErrorCode, parseConfig, systemClock } from '@coldtrail/core';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { durationSchema } from './duration-schema.js';
 import type { SimDevice } from './sim-device.js';
 import { celsiusToRaw, scratchpadFor, w1SlaveText } from './w1-scratchpad.js';
 
@@ -19,18 +19,10 @@ export const W1FaultKind = {
 } as const;
 export type W1FaultKind = (typeof W1FaultKind)[keyof typeof W1FaultKind];
 
-const duration = (opts: { positive?: boolean } = {}) =>
-  z.unknown().transform((v, ctx) => {
-    const ms = v === 0 ? 0 : typeof v === 'string' ? parseDuration(v) : undefined;
-    if (ms === undefined || (opts.positive && ms <= 0)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be a ${opts.positive ? 'positive ' : ''}duration such as "10m", "1h30m" or "250ms"`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const duration = (opts: { positive?: boolean } = {}) => {
+  const message = `must be a ${opts.positive ? 'positive ' : ''}duration such as "10m", "1h30m" or "250ms"`;
+  return durationSchema(message, opts.positive ? message : undefined);
+};
 
 /**
  * One simulated DS18B20 on a sysfs-like 1-Wire tree, as a plain config object (from `coldtrail sim start`'s

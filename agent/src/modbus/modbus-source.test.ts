@@ -1,20 +1,14 @@
 import { EventEmitter, once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import type { Sample } from '@coldtrail/core';
 import {
-  type InProcessBinding,
-  openInProcessPair,
-  openPtyPair,
   type ProbeHandle,
   parseScenario,
-  ptySupport,
   type SerialPair,
   startProbe,
   valuesAt,
 } from '@coldtrail/firmware-sim';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { faultOf, serialTransports } from '../fixtures/serial-transports.js';
 import { sensorSourceContract } from '../sensor-source.contract.js';
 import type { SensorSource } from '../sensor-source.js';
 import { openModbusSource } from './modbus-source.js';
@@ -35,50 +29,14 @@ faults:
   - { kind: exception, at: 50m, code: 2 }
 `);
 
-interface Transport {
-  name: string;
-  available: boolean;
-  open(): Promise<SerialPair>;
-  /** A new cable at the same paths, as when a USB adapter is plugged back in. */
-  reopen(old: SerialPair): Promise<SerialPair>;
-}
-
-const pty = ptySupport();
-const ptyDirs: string[] = [];
-const transports: Transport[] = [
-  {
-    name: 'in-process serial binding (frames split into 3-byte reads)',
-    available: true,
-    open: async () => openInProcessPair({ maxReadSize: 3 }),
-    reopen: async (old) =>
-      openInProcessPair({
-        binding: old.binding as InProcessBinding,
-        devicePath: old.devicePath,
-        hostPath: old.hostPath,
-      }),
-  },
-  {
-    name: `socat PTY pair${pty.reason}`,
-    available: pty.available,
-    open: async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'coldtrail-modbus-'));
-      ptyDirs.push(dir);
-      return openPtyPair({ dir });
-    },
-    reopen: (old) => openPtyPair({ dir: dirname(old.devicePath) }),
-  },
-];
-
-afterAll(async () => {
-  for (const dir of ptyDirs) await rm(dir, { recursive: true, force: true });
+const { transports, cleanup } = serialTransports({
+  what: 'frames',
+  maxReadSize: 3,
+  tmpPrefix: 'coldtrail-modbus-',
 });
+afterAll(cleanup);
 
-const fault = (code: string, message: RegExp | string = /./) => ({
-  sensor: 'probe-1',
-  kind: 'fault',
-  fault: code,
-  message: expect.stringMatching(message),
-});
+const fault = faultOf('probe-1');
 
 function expectValues(samples: Sample[], offsetMs: number) {
   const v = valuesAt(scenario, offsetMs);

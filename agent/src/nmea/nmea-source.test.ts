@@ -1,19 +1,8 @@
 import { EventEmitter, once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { type ManualClock, manualClock, type Sample } from '@coldtrail/core';
-import {
-  type GpsReceiverHandle,
-  type InProcessBinding,
-  openInProcessPair,
-  openPtyPair,
-  positionAt,
-  ptySupport,
-  type SerialPair,
-  startGpsReceiver,
-} from '@coldtrail/firmware-sim';
+import { type GpsReceiverHandle, positionAt, startGpsReceiver } from '@coldtrail/firmware-sim';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { faultOf, type SerialTransport, serialTransports } from '../fixtures/serial-transports.js';
 import { sensorSourceContract } from '../sensor-source.contract.js';
 import { type NmeaSourceEvent, openNmeaSource } from './nmea-source.js';
 
@@ -30,50 +19,14 @@ const WINDOWS = {
   badChecksum: [{ at: '30s' }],
 };
 
-interface Transport {
-  name: string;
-  available: boolean;
-  open(): Promise<SerialPair>;
-  /** A new cable at the same paths, as when a USB GPS is plugged back in. */
-  reopen(old: SerialPair): Promise<SerialPair>;
-}
-
-const pty = ptySupport();
-const ptyDirs: string[] = [];
-const transports: Transport[] = [
-  {
-    name: 'in-process serial binding (sentences split into 5-byte reads)',
-    available: true,
-    open: async () => openInProcessPair({ maxReadSize: 5 }),
-    reopen: async (old) =>
-      openInProcessPair({
-        binding: old.binding as InProcessBinding,
-        devicePath: old.devicePath,
-        hostPath: old.hostPath,
-      }),
-  },
-  {
-    name: `socat PTY pair${pty.reason}`,
-    available: pty.available,
-    open: async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'coldtrail-nmea-'));
-      ptyDirs.push(dir);
-      return openPtyPair({ dir });
-    },
-    reopen: (old) => openPtyPair({ dir: dirname(old.devicePath) }),
-  },
-];
-
-afterAll(async () => {
-  for (const dir of ptyDirs) await rm(dir, { recursive: true, force: true });
+const { transports, cleanup } = serialTransports({
+  what: 'sentences',
+  maxReadSize: 5,
+  tmpPrefix: 'coldtrail-nmea-',
 });
+afterAll(cleanup);
 
-const fault = (code: string, message: RegExp | string = /./) => ({
-  sensor: 'gps',
-  kind: 'fault',
-  fault: code,
-  message: expect.stringMatching(message),
-});
+const fault = faultOf('gps');
 
 /** The samples of the fix the receiver sends `offsetMs` after T0, seen by an agent clock `skewMs` ahead. */
 function expectFix(samples: Sample[], offsetMs: number, skewMs = 0) {
@@ -87,7 +40,7 @@ function expectFix(samples: Sample[], offsetMs: number, skewMs = 0) {
 }
 
 /** One device under test: a simulated receiver and the source reading it, on one manual clock. */
-async function rig(transport: Transport, startOffsetMs: number, timeoutMs = 300) {
+async function rig(transport: SerialTransport, startOffsetMs: number, timeoutMs = 300) {
   const clock: ManualClock = manualClock(T0 + startOffsetMs);
   let skewMs = 0;
   let pair = await transport.open();

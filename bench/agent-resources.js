@@ -188,6 +188,7 @@ export async function runAgentResources({ minutes = 10 } = {}) {
     let first;
     for (let i = 0; i < 60 && !(first?.committedUpTo > 0); i++) {
       await sleep(1_000);
+      if (agent.child.exitCode !== null) throw new Error(`the agent exited:\n${agent.stderr()}`);
       first = status(init.config);
     }
     if (!(first?.committedUpTo > 0))

@@ -1,24 +1,10 @@
-import { rm } from 'node:fs/promises';
 import { ptySupport } from '@coldtrail/firmware-sim';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { prng } from '../seeded-random.js';
-import {
-  completeShipment,
-  createShipment,
-  provenance,
-  type Stack,
-  startStack,
-  until,
-} from './three-process-kit.js';
+import { completeShipment, createShipment, provenance, stackPerTest, until } from './three-process-kit.js';
 
 const pty = ptySupport();
-let stack: Stack | undefined;
-afterEach(async () => {
-  if (!stack) return;
-  await Promise.all(stack.processes.map((p) => p.stop('SIGKILL')));
-  await rm(stack.root, { recursive: true, force: true });
-  stack = undefined;
-});
+const startStack = stackPerTest();
 
 const KILLS = Number(process.env.COLDTRAIL_KILL_LOOPS ?? 6);
 
@@ -30,8 +16,7 @@ const KILLS = Number(process.env.COLDTRAIL_KILL_LOOPS ?? 6);
  */
 describe.skipIf(!pty.available)(`kill -9 of the agent process in a loop${pty.reason}`, () => {
   it(`loses nothing the outbox committed across ${KILLS} kills`, async () => {
-    stack = await startStack({ intervalMs: 100 });
-    const s = stack;
+    const s = await startStack({ intervalMs: 100 });
     const sscc = await createShipment(s.serverDir);
     const random = prng(70_007);
     let committedBeforeLastKill = 0;

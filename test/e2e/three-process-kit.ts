@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { json, runCli } from './run-cli.js';
 import { type ServiceProcess, startService } from './service-process.js';
 
@@ -100,6 +100,25 @@ export async function startStack(options: { intervalMs?: number } = {}): Promise
       expect(r.code, r.stderr).toBe(0);
       return json<AgentStatusJson>(r);
     },
+  };
+}
+
+/**
+ * For a test file whose tests each start one stack: returns the start function and registers an afterEach that
+ * kills the stack's processes (SIGKILL: a failed test must not leave a sim, server or agent running) and
+ * removes its temp dir.
+ */
+export function stackPerTest(): (options?: { intervalMs?: number }) => Promise<Stack> {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    if (!stack) return;
+    await Promise.all(stack.processes.map((p) => p.stop('SIGKILL')));
+    await rm(stack.root, { recursive: true, force: true });
+    stack = undefined;
+  });
+  return async (options) => {
+    stack = await startStack(options);
+    return stack;
   };
 }
 

@@ -1,25 +1,18 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ptySupport } from '@coldtrail/firmware-sim';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   completeShipment,
   createShipment,
   DEVICE,
   provenance,
-  type Stack,
-  startStack,
+  stackPerTest,
   until,
 } from './three-process-kit.js';
 
 const pty = ptySupport();
-let stack: Stack | undefined;
-afterEach(async () => {
-  if (!stack) return;
-  await Promise.all(stack.processes.map((p) => p.stop('SIGKILL')));
-  await rm(stack.root, { recursive: true, force: true });
-  stack = undefined;
-});
+const startStack = stackPerTest();
 
 /** The checks the demo's provenance passes (test/e2e/demo-provenance.test.ts). */
 const DEMO_CHECKS = [
@@ -37,7 +30,7 @@ describe.skipIf(!pty.available)(
   `sim start + agent start + server start, driven by command${pty.reason}`,
   () => {
     it('gives the same verified provenance as the demo', async () => {
-      stack = await startStack();
+      const stack = await startStack();
       const sscc = await createShipment(stack.serverDir);
       const agent = stack.startAgent();
       const s = stack;

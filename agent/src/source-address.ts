@@ -99,7 +99,7 @@ const BOOLEANS: Record<string, boolean> = { true: true, false: false, '1': true,
 
 /** `true`/`1` or `false`/`0`, `fallback` when absent, undefined when another text. */
 export function booleanParam(text: string | null, fallback: boolean): boolean | undefined {
-  return text === null ? fallback : BOOLEANS[text];
+  return text === null ? fallback : Object.hasOwn(BOOLEANS, text) ? BOOLEANS[text] : undefined;
 }
 
 /** Adds a problem when `sensor` cannot name samples in records. */

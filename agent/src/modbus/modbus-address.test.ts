@@ -45,6 +45,12 @@ describe('modbus: address URLs', () => {
     expect(() => parseModbusAddress('modbus:///dev/ttyUSB0?echo=yes&quiet=-1')).toThrow(
       /echo: must be true or false[\s\S]*quiet: must be milliseconds/,
     );
+    // Names every object has are not booleans either.
+    for (const text of ['constructor', 'toString', '__proto__']) {
+      expect(() => parseModbusAddress(`modbus:///dev/ttyUSB0?echo=${text}`)).toThrow(
+        /echo: must be true or false/,
+      );
+    }
   });
 
   it('lists every problem, with what to write instead', () => {

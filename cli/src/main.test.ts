@@ -34,3 +34,45 @@ describe('interruptHandling', () => {
     expect(i.signal.aborted).toBe(false);
   });
 });
+
+describe('every command has --help', () => {
+  it('walks the whole command table: each command and subcommand has a description and prints usage', async () => {
+    const { buildProgram } = await import('./main.js');
+    const paths: string[][] = [];
+    const walk = (cmd: import('commander').Command, path: string[]) => {
+      for (const sub of cmd.commands) {
+        paths.push([...path, sub.name()]);
+        expect(sub.description(), `${[...path, sub.name()].join(' ')} has a description`).not.toBe('');
+        walk(sub, [...path, sub.name()]);
+      }
+    };
+    walk(buildProgram(), []);
+    // The commands the agent issue added, among the rest.
+    for (const p of [
+      'agent init',
+      'agent start',
+      'agent status',
+      'server start',
+      'device enroll',
+      'sim start',
+    ])
+      expect(paths.map((x) => x.join(' '))).toContain(p);
+    for (const path of paths) {
+      let out = '';
+      const program = buildProgram();
+      program.configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
+      const nested = (c: import('commander').Command) => {
+        for (const s of c.commands) {
+          s.configureOutput({ writeOut: (t) => (out += t), writeErr: (t) => (out += t) });
+          s.exitOverride();
+          nested(s);
+        }
+      };
+      nested(program);
+      await expect(program.parseAsync(['node', 'coldtrail', ...path, '--help'])).rejects.toMatchObject({
+        code: 'commander.helpDisplayed',
+      });
+      expect(out, path.join(' ')).toMatch(new RegExp(`Usage: coldtrail ${path.join(' ')}`));
+    }
+  });
+});

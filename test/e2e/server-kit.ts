@@ -15,6 +15,7 @@ import {
 } from '@coldtrail/core';
 import mqtt, { type MqttClient } from 'mqtt';
 import { CLI } from './run-cli.js';
+import { startService } from './service-process.js';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -26,43 +27,26 @@ export interface ServerProcess {
 }
 
 /** Spawns `coldtrail server start --json ...` and resolves once it printed its line (it then accepts work). */
-export function startServerProcess(args: readonly string[], timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'server', 'start', '--json', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server start printed nothing in ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    void exited.then(({ code }) => {
-      clearTimeout(timer);
-      reject(new Error(`server start exited ${code} before printing its URL\n${stderr}`));
-    });
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const nl = stdout.indexOf('\n');
-      if (nl < 0) return;
-      clearTimeout(timer);
-      resolve({
-        child,
-        info: JSON.parse(stdout.slice(0, nl)),
-        stderr: () => stderr,
-        stop: (signal = 'SIGTERM') => {
-          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-          return exited;
-        },
-      });
-    });
-  });
+export async function startServerProcess(
+  args: readonly string[],
+  timeoutMs = 60_000,
+): Promise<ServerProcess> {
+  const p = startService(['server', 'start', '--json', ...args]);
+  try {
+    const info = await p.ready<ServerProcess['info']>(timeoutMs);
+    return {
+      child: p.child,
+      info,
+      stderr: p.stderr,
+      stop: async (signal = 'SIGTERM') => {
+        const { code, signal: by } = await p.stop(signal);
+        return { code, signal: by as NodeJS.Signals | null };
+      },
+    };
+  } catch (err) {
+    await p.stop('SIGKILL');
+    throw err;
+  }
 }
 
 export interface TestDevice {

@@ -77,10 +77,13 @@ async function rig(transport: SerialTransport, startOffsetMs: number, timeoutMs 
       clock.advance(1000);
       return read;
     },
+    /** Pulls the cable and waits until the host has seen the port go (a PTY's hang-up takes wall time). */
     async unplug() {
+      const closed = once(events, 'closed');
       await receiver?.close();
       receiver = undefined;
       await pair.close();
+      await closed;
     },
     async replug() {
       pair = await transport.reopen(pair);

@@ -105,4 +105,12 @@ export class ColdtrailContract extends Contract {
   async QueryProvenance(ctx: Context, sscc: string): Promise<string> {
     return canonicalJson((await queryProvenance(ctx, sscc)) ?? null);
   }
+
+  // --- custody hand-over, contents, aggregation, receipts, dispense, lot/SGTIN queries ---
+
+  // --- end custody ---
+
+  // --- dispositions, stability budget, key history, paginated queries ---
+
+  // --- end dispositions ---
 }

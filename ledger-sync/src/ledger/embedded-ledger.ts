@@ -24,6 +24,7 @@ import { type LedgerPaths, openLedgerDb, prepareStatements, resolveLedgerPaths }
 import { ValidationCode } from './ledger-records.js';
 import { type SimulationContext, simulateTransaction } from './simulate-transaction.js';
 import { dbStateReader } from './state-reader.js';
+import { loadCreatorTrust } from './verify-creator.js';
 import { verifyLedgerDb } from './verify-ledger.js';
 import type { LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js';
 
@@ -165,7 +166,8 @@ class Ledger implements EmbeddedLedger {
   }
 
   async verify(options?: LedgerVerifyOptions): Promise<LedgerVerifyReport> {
-    return verifyLedgerDb(this.db, await readNodeCertificate(this.paths.keysDir), options);
+    const keys = this.paths.keysDir;
+    return verifyLedgerDb(this.db, await readNodeCertificate(keys), options, await loadCreatorTrust(keys));
   }
 
   close(): Promise<void> {

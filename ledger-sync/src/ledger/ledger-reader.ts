@@ -11,6 +11,7 @@ import {
 import { simulateTransaction } from './simulate-transaction.js';
 import { emptyEvidence, recordingReader, type StateEvidence } from './state-evidence.js';
 import { dbStateReader } from './state-reader.js';
+import { loadCreatorTrust } from './verify-creator.js';
 import { verifyEvidence } from './verify-evidence.js';
 import { verifyLedgerDb } from './verify-ledger.js';
 import type { LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js';
@@ -83,7 +84,8 @@ export async function openLedgerReader(path: string): Promise<LedgerReader> {
       port,
       async verify(options) {
         open();
-        return verifyLedgerDb(db, await readNodeCertificate(paths.keysDir), options);
+        const creators = await loadCreatorTrust(paths.keysDir);
+        return verifyLedgerDb(db, await readNodeCertificate(paths.keysDir), options, creators);
       },
       snapshot(fn) {
         open();
@@ -96,7 +98,13 @@ export async function openLedgerReader(path: string): Promise<LedgerReader> {
             return await fn({
               port,
               verifyEvidence: async (options) =>
-                verifyEvidence(db, await readNodeCertificate(paths.keysDir), mine, options),
+                verifyEvidence(
+                  db,
+                  await readNodeCertificate(paths.keysDir),
+                  mine,
+                  options,
+                  await loadCreatorTrust(paths.keysDir),
+                ),
             });
           } finally {
             evidence = undefined;

@@ -14,6 +14,7 @@ import {
 } from './ledger-records.js';
 import { validateRwSet } from './mvcc.js';
 import type { ReplayState } from './replay-state.js';
+import type { CreatorTrust } from './verify-creator.js';
 import { LedgerCheck, type LedgerProblem } from './verify-report.js';
 
 /** The per-block and per-table checks of `verify`, each reporting problems with a human message. */
@@ -23,9 +24,15 @@ const short = (h: string) => `${h.slice(0, 12)}…`;
 
 /**
  * The record of one transaction: its envelope parses, its id is SHA-256(nonce || creator) and its creator
- * signed it. Returns the parsed envelope, or undefined when it cannot be read at all.
+ * signed it, and (given `creators`) the creator certificate is its org's. Returns the parsed envelope, or
+ * undefined when it cannot be read at all.
  */
-export function verifyTxRecord(n: number, tx: TxRow, sink: ProblemSink): SignedTx | undefined {
+export function verifyTxRecord(
+  n: number,
+  tx: TxRow,
+  sink: ProblemSink,
+  creators?: CreatorTrust,
+): SignedTx | undefined {
   const at = `transaction ${tx.tx_id} in block ${n}`;
   const problem = (check: LedgerCheck, message: string) => sink({ block: n, txId: tx.tx_id, check, message });
   const env = parseEnvelope(tx.envelope);
@@ -49,11 +56,19 @@ export function verifyTxRecord(n: number, tx: TxRow, sink: ProblemSink): SignedT
     signed = false;
   }
   if (!signed) problem(LedgerCheck.TxSignature, `${at}: not signed by its creator ${p.creator.mspid}`);
+  const foreign = creators?.check(p.creator);
+  if (foreign) problem(LedgerCheck.CreatorIdentity, `${at}: ${foreign}`);
   return env;
 }
 
-function verifyTx(n: number, tx: TxRow, replay: ReplayState, sink: ProblemSink): void {
-  const env = verifyTxRecord(n, tx, sink);
+function verifyTx(
+  n: number,
+  tx: TxRow,
+  replay: ReplayState,
+  sink: ProblemSink,
+  creators?: CreatorTrust,
+): void {
+  const env = verifyTxRecord(n, tx, sink, creators);
   if (!env) return;
   const p = env.payload;
   const code = validateRwSet(p.rwset, replay);
@@ -80,9 +95,10 @@ export function verifyBlock(
   nodeKey: KeyObject | undefined,
   replay: ReplayState,
   sink: ProblemSink,
+  creators?: CreatorTrust,
 ): string {
   const hash = verifyBlockHeader(block, txs, prevHash, nodeKey, sink);
-  for (const tx of txs) verifyTx(block.number, tx, replay, sink);
+  for (const tx of txs) verifyTx(block.number, tx, replay, sink, creators);
   return hash;
 }
 

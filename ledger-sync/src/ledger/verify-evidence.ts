@@ -4,6 +4,7 @@ import { displayKey, GENESIS_PREV_HASH, ValidationCode, type Version } from './l
 import { hexKey, ReplayState } from './replay-state.js';
 import type { StateEvidence } from './state-evidence.js';
 import { compareHistory, compareState, verifyBlockHeader, verifyTxRecord } from './verify-checks.js';
+import type { CreatorTrust } from './verify-creator.js';
 import { beginVerification, checkNode, checkTip } from './verify-ledger.js';
 import type { LedgerTip, LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js';
 import { LedgerCheck } from './verify-report.js';
@@ -24,6 +25,7 @@ export function verifyEvidence(
   nodeCertificate: string | undefined,
   evidence: StateEvidence,
   options: LedgerVerifyOptions = {},
+  creators?: CreatorTrust,
 ): LedgerVerifyReport & { stateValues: number } {
   const { expectTip, problems, sink, nodeKey } = beginVerification(nodeCertificate, options);
   const blocks = db.prepare<[], BlockRow>('SELECT * FROM blocks ORDER BY number').all();
@@ -66,7 +68,7 @@ export function verifyEvidence(
     while (t < txs.length && (txs[t] as TxRow).block_number === block.number) own.push(txs[t++] as TxRow);
     prevHash = verifyBlockHeader(block, own, prevHash, nodeKey, sink);
     for (const tx of own) {
-      const env = verifyTxRecord(block.number, tx, sink);
+      const env = verifyTxRecord(block.number, tx, sink, creators);
       if (!env || tx.validation_code !== ValidationCode.Valid) continue;
       for (const w of env.payload.rwset.writes) {
         const value = w.value === null ? null : Buffer.from(w.value, 'base64');

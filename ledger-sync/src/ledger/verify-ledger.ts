@@ -13,6 +13,7 @@ import {
 import { GENESIS_PREV_HASH } from './ledger-records.js';
 import { ReplayState } from './replay-state.js';
 import { compareHistory, compareState, type ProblemSink, verifyBlock } from './verify-checks.js';
+import { type CreatorTrust, loadCreatorTrust } from './verify-creator.js';
 import type { LedgerProblem, LedgerTip, LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js';
 import { LedgerCheck } from './verify-report.js';
 
@@ -26,11 +27,13 @@ const MAX_PROBLEMS = 100;
  * Its limit: everything checked lives in the one database, so deleting the last blocks with their
  * transactions and history and rebuilding the state leaves a shorter ledger that replays intact. Only a tip
  * recorded elsewhere shows the cut, hence `tip` in the report and `options.expectTip`.
+ * `creators` (the org certificates, verify-creator.ts) makes every creator certificate answer to its org.
  */
 export function verifyLedgerDb(
   db: Database.Database,
   nodeCertificate: string | undefined,
   options: LedgerVerifyOptions = {},
+  creators?: CreatorTrust,
 ): LedgerVerifyReport {
   const { expectTip, problems, sink, nodeKey } = beginVerification(nodeCertificate, options);
 
@@ -63,7 +66,8 @@ export function verifyLedgerDb(
         message: `block ${expected} is missing: block ${block.number} follows block ${expected - 1}`,
       });
     }
-    prevHash = verifyBlock(block, txsByBlock.get(block.number) ?? [], prevHash, nodeKey, replay, sink);
+    const txs = txsByBlock.get(block.number) ?? [];
+    prevHash = verifyBlock(block, txs, prevHash, nodeKey, replay, sink, creators);
     txsByBlock.delete(block.number);
     expected = block.number + 1;
   }
@@ -217,7 +221,11 @@ export async function verifyLedger(
   const paths = resolveLedgerPaths(path);
   const db = openLedgerDbReadonly(paths);
   try {
-    return verifyLedgerDb(db, await readNodeCertificate(paths.keysDir), options);
+    const [nodeCertificate, creators] = await Promise.all([
+      readNodeCertificate(paths.keysDir),
+      loadCreatorTrust(paths.keysDir),
+    ]);
+    return verifyLedgerDb(db, nodeCertificate, options, creators);
   } finally {
     db.close();
   }

@@ -13,6 +13,8 @@ export const LedgerCheck = {
   DataHash: 'data-hash',
   TxRecord: 'tx-record',
   TxSignature: 'tx-signature',
+  /** The creator certificate is its org's (msp/<MSP>/cert.pem) or issued by the org's CA (verify-creator.ts). */
+  CreatorIdentity: 'creator-identity',
   TxValidation: 'tx-validation',
   State: 'state',
   History: 'history',

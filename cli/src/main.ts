@@ -239,6 +239,43 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write the checkpoint to this file (default: stdout)')
     .option('--json', 'with --out, print {"file","tip"}')
     .action(async (opts) => (await import('./commands/ledger-export-tip.js')).ledgerExportTip(opts));
+  ledger
+    .command('blocks')
+    .description('list blocks with their transactions, oldest first: the last 20 by default (reads only)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--from <n>', 'start at block N (default: the last --limit blocks)')
+    .option('--limit <n>', 'at most N blocks (default 20)')
+    .option(
+      '--json',
+      'print JSON: {"blocks":[{"number","hash","prevHash","dataHash","timestamp","transactions":[{"txId","index","fn","creator","validationCode"}]}]}',
+    )
+    .action(async (opts) => (await import('./commands/ledger-blocks.js')).ledgerBlocks(opts));
+  ledger
+    .command('tx')
+    .description(
+      'one transaction in full: read/write set, event, creator, signature and whether it verifies (reads only)',
+    )
+    .argument('<txId>', 'transaction id (64 hex digits)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option(
+      '--json',
+      'print JSON: {"txId","blockNumber","txIndex","validationCode","fn","args","timestamp","rwset","event","creator","signature","signatureValid","creatorTrusted",...}',
+    )
+    .action(async (txId, opts) => (await import('./commands/ledger-tx.js')).ledgerTx(txId, opts));
+  ledger
+    .command('history')
+    .description('every version of a state key, oldest first (reads only)')
+    .argument(
+      '<key>',
+      'the key as type/part/part, e.g. device/probe-1 or shipment/<SSCC> (with --raw: as stored)',
+    )
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--raw', 'the key is a plain state key, not a composite type/part/part')
+    .option(
+      '--json',
+      'print JSON: {"key","versions":[{"blockNumber","txIndex","txId","timestamp","value","isDelete"}]}',
+    )
+    .action(async (key, opts) => (await import('./commands/ledger-history.js')).ledgerHistory(key, opts));
 
   return program;
 }

@@ -84,6 +84,18 @@ describe('ledgerTx', () => {
     expect(tx.event).toMatchObject({ name: expect.any(String) });
   });
 
+  it('shows a partial-key range readably, its U+10FFFF end escaped', async () => {
+    capture();
+    await ledgerTx(row(4).tx_id, { dataDir, json: true });
+    const tx = JSON.parse(out.join(''));
+    expect(tx.fn).toBe('CompleteShipment');
+    expect(tx.rwset.ranges).toContainEqual({
+      start: `excursion/${SSCC}`,
+      end: `excursion/${SSCC}/\\u{10FFFF}`,
+      reads: [],
+    });
+  });
+
   it('prints it readably', async () => {
     capture();
     const { tx_id } = row(1);

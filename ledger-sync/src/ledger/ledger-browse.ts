@@ -250,7 +250,8 @@ export function openLedgerBrowser(
           reads: reads(p.rwset.reads),
           ranges: p.rwset.ranges.map((r) => ({
             start: displayKey(r.start),
-            end: displayKey(r.end),
+            // A partial-key range ends at the prefix + U+10FFFF (fabric-shim's getStateByPartialCompositeKey).
+            end: displayKey(r.end).replace(/\u{10FFFF}/gu, '\\u{10FFFF}'),
             reads: reads(r.reads),
           })),
           writes: p.rwset.writes.map((w) =>

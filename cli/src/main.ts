@@ -185,7 +185,7 @@ export function buildProgram(): Command {
   server
     .command('start')
     .description(
-      'run broker + ingest + ledger-sync with the embedded ledger until SIGTERM/SIGINT (graceful, exit 0); ' +
+      'run broker + ingest + ledger-sync with the embedded ledger (or Fabric: --ledger fabric) until SIGTERM/SIGINT (graceful, exit 0); ' +
         'prints its MQTT URL; JSON log lines on stderr; admin socket <data dir>/admin.sock (0600)',
     )
     .option('--data-dir <dir>', DATA_DIR_HELP)
@@ -194,6 +194,16 @@ export function buildProgram(): Command {
     )
     .option('--host <host>', 'address to bind the MQTT listener (default 127.0.0.1)')
     .option('--org <msp>', "MSP id this server acts for (default: the data dir's own org)")
+    .addOption(
+      new Option('--ledger <kind>', "embedded (default: the data dir's own ledger) or fabric").choices([
+        'embedded',
+        'fabric',
+      ]),
+    )
+    .option(
+      '--fabric-connection <file>',
+      'Fabric connection file (see deploy/fabric/connection.example.yaml); implies --ledger fabric',
+    )
     .option('--json', 'print one line {"mqttUrl","dataDir","org","admin"} once it accepts work')
     .action(async (opts) =>
       (await import('./commands/server-start.js')).serverStart(opts, {

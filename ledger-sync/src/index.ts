@@ -14,6 +14,19 @@ export {
   excursionId,
   toExcursionInputs,
 } from './excursion-engine.js';
+export {
+  type FabricConnection,
+  type FabricConnectionConfig,
+  FabricConnectionSchema,
+  loadFabricConnection,
+} from './fabric/fabric-config.js';
+export { type FabricPhase, fabricCommitError, fabricError } from './fabric/fabric-errors.js';
+export type {
+  ChaincodeEvent,
+  ChaincodeEventListener,
+  ChaincodeEventsOptions,
+} from './fabric/fabric-events.js';
+export { type FabricLedger, openFabricLedger } from './fabric/fabric-ledger.js';
 export { createIngest, type IngestOptions } from './ingest.js';
 export type {
   DeviceDirectory,

@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import { resolveDataDir } from '../data-dir.js';
 import { type Interruption, manualInterruption } from '../demo/interruption.js';
-import { startServer } from '../server/server.js';
+import { Exit, ExitError } from '../exit-codes.js';
+import { type ServerOptions, startServer } from '../server/server.js';
 import { serverLog } from '../server/server-log.js';
 
 export interface ServerStartOptions {
@@ -8,6 +10,10 @@ export interface ServerStartOptions {
   mqttPort?: number;
   host?: string;
   org?: string;
+  /** `embedded` (default) or `fabric`. */
+  ledger?: string;
+  /** Fabric connection file (relative to the current directory); implies --ledger fabric. */
+  fabricConnection?: string;
   json?: boolean;
 }
 
@@ -17,13 +23,14 @@ export interface ServerStartDeps {
 }
 
 /**
- * `coldtrail server start`: runs the server side (ledger-sync + embedded ledger, broker + ingest, admin
- * socket) until SIGTERM or SIGINT, then stops gracefully and returns (exit 0). stdout carries one line: the
+ * `coldtrail server start`: runs the server side (ledger-sync + embedded ledger or, with --ledger fabric, a
+ * Fabric network; broker + ingest; admin socket) until SIGTERM or SIGINT, then stops gracefully and returns (exit 0). stdout carries one line: the
  * MQTT URL, or with --json `{"mqttUrl","dataDir","org","admin"}`, printed once everything accepts work;
  * the log goes to stderr as JSON lines. A second Ctrl-C while it stops quits at once (exit 130).
  */
 export async function serverStart(opts: ServerStartOptions, deps: ServerStartDeps = {}): Promise<void> {
   const dataDir = resolveDataDir(opts.dataDir);
+  const ledger = ledgerChoice(opts);
   const log = serverLog('server');
   const interrupted = (deps.interruption ?? manualInterruption)();
   try {
@@ -32,6 +39,7 @@ export async function serverStart(opts: ServerStartOptions, deps: ServerStartDep
       ...(opts.mqttPort === undefined ? {} : { mqttPort: opts.mqttPort }),
       ...(opts.host === undefined ? {} : { host: opts.host }),
       ...(opts.org === undefined ? {} : { org: opts.org }),
+      ...ledger,
     });
     const { mqttUrl, org, admin } = server;
     process.stdout.write(
@@ -48,6 +56,27 @@ export async function serverStart(opts: ServerStartOptions, deps: ServerStartDep
   } finally {
     interrupted.dispose();
   }
+}
+
+/** --ledger and --fabric-connection: Fabric needs the connection file, the embedded ledger takes none. */
+function ledgerChoice(opts: ServerStartOptions): Pick<ServerOptions, 'ledger' | 'fabricConnection'> {
+  const ledger = opts.ledger ?? (opts.fabricConnection === undefined ? 'embedded' : 'fabric');
+  if (ledger === 'embedded') {
+    if (opts.fabricConnection !== undefined) {
+      throw new ExitError(Exit.Usage, '--fabric-connection goes with --ledger fabric, not --ledger embedded');
+    }
+    return {};
+  }
+  if (ledger !== 'fabric') {
+    throw new ExitError(Exit.Usage, `--ledger "${ledger}": use embedded (the default) or fabric`);
+  }
+  if (opts.fabricConnection === undefined) {
+    throw new ExitError(
+      Exit.Usage,
+      '--ledger fabric needs --fabric-connection FILE (a connection file like deploy/fabric/connection.example.yaml)',
+    );
+  }
+  return { ledger, fabricConnection: resolve(opts.fabricConnection) };
 }
 
 function aborted(signal: AbortSignal): Promise<void> {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileConnectCounters, start as startBroker } from '@coldtrail/broker';
 import type { Log } from '@coldtrail/core';
-import { lockDataDir, start as startLedgerSync } from '@coldtrail/ledger-sync';
+import { loadFabricConnection, lockDataDir, start as startLedgerSync } from '@coldtrail/ledger-sync';
 import { AdminOp, type AdminRequest } from '../admin/admin-protocol.js';
 import { startAdminServer } from '../admin/admin-server.js';
 import { ledgerSyncDir } from '../data-dir.js';
@@ -21,8 +21,12 @@ export interface ServerOptions {
   mqttPort?: number;
   /** Host to bind; default the broker's (127.0.0.1). */
   host?: string;
-  /** MSP id; default the data dir's own org (data-dir-org.ts). */
+  /** MSP id; default the data dir's own org (data-dir-org.ts), on Fabric the connection file's mspId. */
   org?: string;
+  /** The ledger: the data dir's embedded ledger (default) or a Fabric network through `fabricConnection`. */
+  ledger?: 'embedded' | 'fabric';
+  /** Absolute path of the Fabric connection file (ledger-sync/src/fabric/fabric-config.ts); with ledger fabric. */
+  fabricConnection?: string;
 }
 
 export interface ServerHandle {
@@ -36,8 +40,8 @@ export interface ServerHandle {
 }
 
 /**
- * The server side as one process, wired as the demo wires it: ledger-sync with the embedded ledger, the
- * aedes broker with its ingest, and the admin socket the operator's commands go through. It holds the data
+ * The server side as one process, wired as the demo wires it: ledger-sync with the embedded ledger (or a
+ * Fabric network with `ledger: 'fabric'`), the aedes broker with its ingest, and the admin socket the operator's commands go through. It holds the data
  * dir's lock from before the first file is opened until after the last is closed. Close order, newest
  * first: the admin socket (requests in progress answer), the broker (stops accepting, admitted batches are
  * stored and PUBACKed), ledger-sync (anchoring queued so far), the lock.
@@ -51,13 +55,26 @@ export async function startServer(
   const lock = lockDataDir(dataDir);
   stack.push('data dir lock', { close: () => lock.release() });
   try {
-    const org = serverOrg(dataDir, opts.org);
+    const { ledger, fabricConnection } = opts;
+    const org =
+      ledger === 'fabric' && opts.org === undefined && fabricConnection !== undefined
+        ? loadFabricConnection(fabricConnection).mspId
+        : serverOrg(dataDir, opts.org);
     const ls = stack.push(
       'ledger-sync',
-      await startLedgerSync({ dataDir: ledgerSyncDir(dataDir), org }, { log: log('ledger-sync') }),
+      await startLedgerSync(
+        {
+          dataDir: ledgerSyncDir(dataDir),
+          org,
+          ...(ledger === undefined ? {} : { ledger }),
+          ...(fabricConnection === undefined ? {} : { fabricConnection }),
+        },
+        { log: log('ledger-sync') },
+      ),
     );
     // The embedded ledger makes an org's identity on its first call as that org: make it now, so the org is
-    // the data dir's own from the first start on and the next start defaults to it (data-dir-org.ts).
+    // the data dir's own from the first start on and the next start defaults to it (data-dir-org.ts). On
+    // Fabric this first query shows at start that the gateway peer answers and the chaincode is deployed.
     await ls.ledger.getDevice(org);
     const broker = stack.push(
       'broker',

@@ -1,13 +1,15 @@
-// `npm run bench [-- NAME...]`: coldtrail's benchmarks (outbox, provenance, agent-resources; all without a
-// name). Never part of `npm test`. `--minutes N` sets agent-resources' run time (default 10). Each outbox
-// scenario alternates the system under test with its ceiling in the same process, several times, and reports
-// medians; its last line for transactions of 100 records is `ratio N.NN`.
+// `npm run bench [-- NAME...]`: coldtrail's benchmarks (outbox, provenance, agent-resources, ledger; all
+// without a name). Never part of `npm test`. `--minutes N` sets agent-resources' run time (default 10);
+// `--quick` makes the ledger bench a smoke run. Each outbox scenario alternates the system under test with its
+// ceiling in the same process, several times, and reports medians; its last line for transactions of 100
+// records is `ratio N.NN`.
 import { cpus } from 'node:os';
 import { runAgentResources } from './agent-resources.js';
+import { runLedgerBench } from './ledger.js';
 import { runCeiling, runOutbox } from './outbox-throughput.js';
 import { runProvenanceBench } from './provenance-time.js';
 
-const KNOWN = ['outbox', 'provenance', 'agent-resources'];
+const KNOWN = ['outbox', 'provenance', 'agent-resources', 'ledger'];
 const argv = process.argv.slice(2);
 const minutesAt = argv.indexOf('--minutes');
 const minutes = minutesAt >= 0 ? Number(argv[minutesAt + 1]) : 10;
@@ -15,7 +17,10 @@ if (!(minutes > 0)) {
   console.error(`--minutes takes a positive number (got ${JSON.stringify(argv[minutesAt + 1])})`);
   process.exit(2);
 }
-const asked = argv.filter((_, i) => minutesAt < 0 || (i !== minutesAt && i !== minutesAt + 1));
+const quick = argv.includes('--quick');
+const asked = argv.filter(
+  (a, i) => a !== '--quick' && (minutesAt < 0 || (i !== minutesAt && i !== minutesAt + 1)),
+);
 for (const name of asked) {
   if (!KNOWN.includes(name)) {
     console.error(`unknown benchmark "${name}": choose from ${KNOWN.join(', ')}`);
@@ -101,6 +106,11 @@ if (wanted('provenance')) {
 if (wanted('agent-resources')) {
   console.log('\nresources of `coldtrail agent start` with 16 sensors at 1 Hz, beside a bare Node process');
   const { ok } = await runAgentResources({ minutes });
+  failed ||= !ok;
+}
+if (wanted('ledger')) {
+  console.log('\ntransactions per second on the embedded ledger (custody + anchors, queries beside)');
+  const { ok } = await runLedgerBench({ quick });
   failed ||= !ok;
 }
 process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,344 @@
+// Transactions per second on the embedded ledger (issue 8): custody and anchor transactions mixed with queries,
+// submitted with enough in flight to fill blocks, with block size and commit latency, for a few block-cutting
+// settings and as the world state grows to 1 million keys; printed beside the published Fabric figures.
+//
+// The workload is the server's: each device cycles CreateShipment -> 3 x AnchorReadings (60 readings each) ->
+// RecordExcursion (every other shipment) -> CompleteShipment, and after every second submit its worker runs one
+// query (GetShipment, AnchoredUpTo or QueryProvenance, in turn). One worker per device and one transaction in
+// flight per worker, so transactions never conflict (a conflict would be an MVCC-invalid transaction, which the
+// run counts and fails on): the concurrency is the number of devices.
+//
+// State growth: filling 1 million keys through transactions would take longer than the whole run, so before the
+// measured phase the state and history tables get N rows loaded directly through SQL, in one transaction: the
+// anchors (and anchor heads) of filler devices, with the keys and canonical values the contract itself writes.
+// Their versions name block 0, which the bench never verifies; only the B-trees' size matters here.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canonicalJson, gs1CheckDigit } from '@coldtrail/core';
+import { openEmbeddedLedger } from '@coldtrail/ledger-sync';
+import Database from 'better-sqlite3';
+
+const ORG = 'ColdtrailOrgMSP';
+const KEY = 'a'.repeat(64);
+const ROOT = '1'.repeat(64);
+const WINDOW = 60; // readings per anchor: one hour at one reading a minute
+const ANCHORS_PER_SHIPMENT = 3;
+const START = '2025-03-01T10:00:00.000Z';
+export const TARGET_TX_PER_S = 3_500;
+
+/** Published figures, as context (different hardware, network and workload: not a like-for-like comparison). */
+export const PUBLISHED = [
+  {
+    system: 'Fabric 2.5 (Caliper, 2 peer orgs + Raft orderer)',
+    txPerS: '~3,000',
+    source: 'https://www.hyperledger.org/blog/2023/02/16/benchmarking-hyperledger-fabric-2-5-performance',
+  },
+  {
+    system: 'FastFabric (Gorenflo et al., 2019; baseline Fabric 1.2: 3,000)',
+    txPerS: '~20,000',
+    source: 'https://arxiv.org/abs/1901.00910',
+  },
+];
+
+let ssccCounter = 0;
+/** A fresh SSCC with its GS1 check digit. */
+function nextSscc() {
+  const body = `03761234${String(++ssccCounter).padStart(9, '0')}`;
+  return `${body}${gs1CheckDigit(body)}`;
+}
+
+const shipmentArg = (sscc, device, fromSeq) =>
+  JSON.stringify({
+    sscc,
+    device,
+    origin: 'Basel DC',
+    destination: 'Zurich pharmacy',
+    product: 'Vaccine X',
+    profile: { id: 'cold-2-8', lowerC: 2, upperC: 8, delayMinutes: 30, samplePeriodSeconds: 60 },
+    fromSeq,
+  });
+
+const excursionOf = (sscc) => {
+  const start = Date.parse(START);
+  return {
+    sscc,
+    id: `${sscc}:single-event:above:${start}`,
+    rule: 'single-event',
+    direction: 'above',
+    limit: 8,
+    start: START,
+    end: new Date(start + 20 * 60_000).toISOString(),
+    durationMs: 20 * 60_000,
+    maxValue: 9.4,
+  };
+};
+
+/** One device's life as the server drives it; `next()` is the transaction to submit now. */
+class DeviceCycle {
+  constructor(device) {
+    this.device = device;
+    this.upTo = 0;
+    this.sscc = undefined;
+    this.anchors = 0;
+    this.excursions = [];
+    this.shipments = 0;
+    this.queries = 0;
+  }
+
+  next() {
+    if (this.sscc === undefined) {
+      this.sscc = nextSscc();
+      this.anchors = 0;
+      this.excursions = [];
+      const args = [shipmentArg(this.sscc, this.device, this.upTo + 1)];
+      return { fn: 'CreateShipment', args, kind: 'custody', done: () => {} };
+    }
+    if (this.anchors < ANCHORS_PER_SHIPMENT) {
+      const fromSeq = this.upTo + 1;
+      const toSeq = fromSeq + WINDOW - 1;
+      const anchor = { device: this.device, fromSeq, toSeq, root: ROOT, count: WINDOW };
+      return {
+        fn: 'AnchorReadings',
+        args: [JSON.stringify(anchor)],
+        kind: 'anchor',
+        done: () => {
+          this.upTo = toSeq;
+          this.anchors++;
+        },
+      };
+    }
+    if (this.shipments % 2 === 0 && this.excursions.length === 0) {
+      const e = excursionOf(this.sscc);
+      return {
+        fn: 'RecordExcursion',
+        args: [JSON.stringify(e)],
+        kind: 'anchor',
+        done: () => this.excursions.push(e),
+      };
+    }
+    const closing = JSON.stringify({ excursions: this.excursions, reason: null });
+    return {
+      fn: 'CompleteShipment',
+      args: [this.sscc, String(this.upTo), closing],
+      kind: 'custody',
+      done: () => {
+        this.sscc = undefined;
+        this.shipments++;
+      },
+    };
+  }
+
+  query() {
+    const q = this.queries++ % 3;
+    if (q === 0 && this.sscc) return { fn: 'GetShipment', args: [this.sscc] };
+    if (q === 2 && this.sscc) return { fn: 'QueryProvenance', args: [this.sscc] };
+    return { fn: 'AnchoredUpTo', args: [this.device] };
+  }
+}
+
+const percentile = (sorted, p) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+
+/**
+ * Loads `n` state keys (and as many history rows) the way the contract would have written them: anchors of
+ * filler devices, 1,000 per device, plus each device's anchor head. Straight into the tables, one transaction.
+ */
+function bulkLoad(dbFile, n) {
+  const db = new Database(dbFile);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    const putState = db.prepare('INSERT INTO state (key, value, block_number, tx_index) VALUES (?, ?, 0, 0)');
+    const putHistory = db.prepare(
+      'INSERT INTO history (key, block_number, tx_index, tx_id, value) VALUES (?, 0, 0, ?, ?)',
+    );
+    const PER_DEVICE = 1_000;
+    const put = (key, value, txId) => {
+      const k = Buffer.from(key, 'utf8');
+      const v = Buffer.from(canonicalJson(value), 'utf8');
+      putState.run(k, v);
+      putHistory.run(k, txId, v);
+    };
+    db.transaction(() => {
+      let written = 0;
+      for (let d = 0; written < n; d++) {
+        const device = `fill-${String(d).padStart(6, '0')}`;
+        let upTo = 0;
+        for (let a = 0; a < PER_DEVICE - 1 && written < n - 1; a++, written++) {
+          const fromSeq = upTo + 1;
+          upTo += WINDOW;
+          const txId = `${String(d).padStart(32, '0')}${String(a).padStart(32, '0')}`;
+          const entry = { device, fromSeq, toSeq: upTo, root: ROOT, count: WINDOW, anchoredAt: START, txId };
+          put(`\u0000anchor\u0000${device}\u0000${String(fromSeq).padStart(16, '0')}\u0000`, entry, txId);
+        }
+        put(`\u0000anchorhead\u0000${device}\u0000`, { device, upTo }, '0'.repeat(64));
+        written++;
+      }
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * One measured run: a fresh ledger in a temp dir (with `fillKeys` bulk-loaded), `concurrency` devices registered,
+ * a warm-up, then `seconds` of the mixed workload.
+ */
+export async function runLedgerScenario({
+  concurrency = 256,
+  blockMaxTx = 100,
+  blockTimeoutMs = 2,
+  fillKeys = 0,
+  seconds = 5,
+  warmupSeconds = 1,
+}) {
+  const dir = mkdtempSync(join(tmpdir(), 'coldtrail-bench-ledger-'));
+  try {
+    let ledger = await openEmbeddedLedger({ path: dir, blockMaxTx, blockTimeoutMs });
+    const dbFile = ledger.paths.dbFile;
+    if (fillKeys > 0) {
+      await ledger.close();
+      bulkLoad(dbFile, fillKeys);
+      ledger = await openEmbeddedLedger({ path: dir, blockMaxTx, blockTimeoutMs });
+    }
+    const port = ledger.port(ORG);
+    const devices = Array.from({ length: concurrency }, (_, i) => new DeviceCycle(`dev-${i}`));
+    await Promise.all(devices.map((d) => port.submit('RegisterDevice', [d.device, KEY])));
+    // Devices start at staggered points of their cycle, so the measured mix is the steady one from the start.
+    await Promise.all(
+      devices.map(async (d, i) => {
+        for (let step = 0; step < i % (ANCHORS_PER_SHIPMENT + 3); step++) {
+          const tx = d.next();
+          await port.submit(tx.fn, tx.args);
+          tx.done();
+        }
+      }),
+    );
+
+    const reader = new Database(dbFile, { readonly: true });
+    const keys = reader.prepare('SELECT COUNT(*) AS n FROM state').get().n;
+    // The phases end by the clock read in the workers, not by timers: a saturated embedded ledger resolves
+    // every submit through microtasks only (blocks cut by count, synchronously), so a setTimeout would not
+    // fire until the load stopped.
+    const stats = { submits: 0, custody: 0, queries: 0, latencies: [], firstBlock: Infinity, lastBlock: -1 };
+    const t0 = performance.now();
+    const measureFrom = t0 + warmupSeconds * 1000;
+    const measureTo = measureFrom + seconds * 1000;
+    const inWindow = (t) => t >= measureFrom && t < measureTo;
+    const worker = async (device) => {
+      let n = 0;
+      while (performance.now() < measureTo) {
+        const tx = device.next();
+        const sent = performance.now();
+        const r = await port.submit(tx.fn, tx.args); // a refusal or an MVCC-invalid tx throws: fails the run
+        const now = performance.now();
+        tx.done();
+        if (inWindow(now)) {
+          stats.submits++;
+          if (tx.kind === 'custody') stats.custody++;
+          stats.latencies.push(now - sent);
+          stats.firstBlock = Math.min(stats.firstBlock, r.blockNumber);
+          stats.lastBlock = Math.max(stats.lastBlock, r.blockNumber);
+        }
+        if (++n % 2 === 0) {
+          const q = device.query();
+          await port.evaluate(q.fn, q.args);
+          if (inWindow(performance.now())) stats.queries++;
+        }
+      }
+    };
+    await Promise.all(devices.map(worker));
+    const blocks = reader
+      .prepare(
+        "SELECT COUNT(*) AS txs, COUNT(DISTINCT block_number) AS blocks, SUM(validation_code != 'VALID') AS invalid FROM transactions WHERE block_number BETWEEN ? AND ?",
+      )
+      .get(stats.firstBlock, stats.lastBlock);
+    reader.close();
+    await ledger.close();
+    if (blocks.invalid > 0) throw new Error(`${blocks.invalid} transactions were MVCC-invalid`);
+    const sorted = stats.latencies.sort((a, b) => a - b);
+    return {
+      keys,
+      txPerS: stats.submits / seconds,
+      custodyShare: stats.custody / Math.max(1, stats.submits),
+      queriesPerS: stats.queries / seconds,
+      blockSize: blocks.txs / Math.max(1, blocks.blocks),
+      p50: percentile(sorted, 0.5),
+      p99: percentile(sorted, 0.99),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const fmt = (n, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : 'n/a';
+
+function table(results) {
+  const rows = {
+    'state keys at start': (r) => fmt(r.keys),
+    'tx/s (submitted, committed)': (r) => fmt(r.txPerS),
+    'custody share of tx': (r) => `${fmt(100 * r.custodyShare)} %`,
+    'queries/s (beside)': (r) => fmt(r.queriesPerS),
+    'block size (tx, mean)': (r) => fmt(r.blockSize, 1),
+    'commit latency p50 (ms)': (r) => fmt(r.p50, 1),
+    'commit latency p99 (ms)': (r) => fmt(r.p99, 1),
+  };
+  const out = {};
+  for (const [label, cell] of Object.entries(rows)) {
+    out[label] = Object.fromEntries(results.map(([name, r]) => [name, cell(r)]));
+  }
+  console.table(out);
+}
+
+/** `npm run bench -- ledger [--quick]`. Returns ok = the default configuration met the target. */
+export async function runLedgerBench({ quick = false } = {}) {
+  const seconds = quick ? 1.5 : 5;
+  const warmupSeconds = quick ? 0.5 : 1;
+  const configs = [
+    { name: 'max 100 tx / 2 ms', blockMaxTx: 100, blockTimeoutMs: 2 },
+    { name: 'max 500 tx / 2 ms', blockMaxTx: 500, blockTimeoutMs: 2 },
+    { name: 'max 500 tx / 10 ms', blockMaxTx: 500, blockTimeoutMs: 10 },
+    { name: 'max 100 tx / 2 ms, 64 in flight', blockMaxTx: 100, blockTimeoutMs: 2, concurrency: 64 },
+  ];
+  const cutting = [];
+  for (const c of quick ? configs.slice(0, 2) : configs) {
+    cutting.push([c.name, await runLedgerScenario({ ...c, seconds, warmupSeconds })]);
+  }
+  console.log(
+    `block cutting, embedded ledger, empty state, ${seconds} s each (256 in flight unless said; default = first)`,
+  );
+  table(cutting);
+
+  const growth = [['~0 keys', cutting[0][1]]];
+  for (const fillKeys of quick ? [100_000] : [100_000, 1_000_000]) {
+    const r = await runLedgerScenario({
+      blockMaxTx: 100,
+      blockTimeoutMs: 2,
+      fillKeys,
+      seconds,
+      warmupSeconds,
+    });
+    growth.push([`${fmt(fillKeys / 1000)}k keys`, r]);
+  }
+  console.log('\nstate growth, default cutting (max 100 tx / 2 ms, 256 in flight), keys bulk-loaded before');
+  table(growth);
+
+  const best = Math.max(...cutting.map(([, r]) => r.txPerS));
+  const atDefault = cutting[0][1].txPerS;
+  console.log('\nbeside the published figures (context only: other hardware, network, contract)');
+  console.table({
+    'embedded ledger, this machine (default)': { 'tx/s': fmt(atDefault), source: 'this run' },
+    'embedded ledger, this machine (best cut)': { 'tx/s': fmt(best), source: 'this run' },
+    ...Object.fromEntries(PUBLISHED.map((p) => [p.system, { 'tx/s': p.txPerS, source: p.source }])),
+    'target for the embedded ledger (2 cores)': { 'tx/s': `>= ${fmt(TARGET_TX_PER_S)}`, source: 'issue 8' },
+  });
+  const ok = atDefault >= TARGET_TX_PER_S;
+  console.log(
+    `target >= ${fmt(TARGET_TX_PER_S)} tx/s: ${ok ? 'met' : 'NOT met'} (default ${fmt(atDefault)}, best ${fmt(best)})`,
+  );
+  return { ok };
+}

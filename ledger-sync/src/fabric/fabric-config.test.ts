@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { isColdtrailError } from '@coldtrail/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../fixtures.test-kit.js';
@@ -148,5 +148,35 @@ describe('Fabric connection file', () => {
     expect(problemsOf(() => loadFabricConnection(write('- 1'), { env: {} })).problems[0]).toMatch(
       /^\(root\): must be a mapping/,
     );
+  });
+});
+
+describe('deploy/fabric/connection.example.yaml', () => {
+  it('is a valid connection file once the crypto material it names is in place', async () => {
+    const example = readFileSync(
+      new URL('../../../deploy/fabric/connection.example.yaml', import.meta.url),
+      'utf8',
+    );
+    const paths = (key: string) => (new RegExp(`^${key}: (.+)$`, 'm').exec(example)?.[1] ?? '').trim();
+    const client = await createIdentity('CN=User1,O=Org1MSP');
+    const tls = await createIdentity('CN=tlsca');
+    for (const [key, pem] of [
+      ['tlsRootCertPath', tls.certificate],
+      ['certPath', client.certificate],
+      ['keyPath', client.keyPem],
+    ] as const) {
+      const file = join(dir.path, paths(key));
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, pem);
+    }
+    const c = loadFabricConnection(write(example), { env: {} });
+    expect(c).toMatchObject({
+      peerEndpoint: 'localhost:7051',
+      serverNameOverride: 'peer0.org1.example.com',
+      mspId: 'Org1MSP',
+      channel: 'coldtrail',
+      chaincode: 'coldtrail',
+      deadlines: { evaluate: 5000, endorse: 15000, submit: 5000, commitStatus: 60000 },
+    });
   });
 });

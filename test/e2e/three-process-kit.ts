@@ -33,13 +33,28 @@ export interface AgentStatusJson {
   [key: string]: unknown;
 }
 
-export async function startStack(options: { intervalMs?: number } = {}): Promise<Stack> {
+export interface StackOptions {
+  intervalMs?: number;
+  /** Extra `server start` arguments (e.g. `--ledger fabric --fabric-connection FILE`). */
+  serverArgs?: readonly string[];
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const root = await mkdtemp(join(tmpdir(), 'coldtrail-3p-'));
   const processes: ServiceProcess[] = [];
   const sim = startService(['sim', 'start', '--json']);
   processes.push(sim);
   const serverDir = join(root, 'server');
-  const server = startService(['server', 'start', '--data-dir', serverDir, '--org', ORG, '--json']);
+  const server = startService([
+    'server',
+    'start',
+    '--data-dir',
+    serverDir,
+    '--org',
+    ORG,
+    '--json',
+    ...(options.serverArgs ?? []),
+  ]);
   processes.push(server);
   const [{ devices }, { mqttUrl }] = await Promise.all([
     sim.ready<{ devices: { kind: string; address: string }[] }>(),
@@ -108,7 +123,7 @@ export async function startStack(options: { intervalMs?: number } = {}): Promise
  * kills the stack's processes (SIGKILL: a failed test must not leave a sim, server or agent running) and
  * removes its temp dir.
  */
-export function stackPerTest(): (options?: { intervalMs?: number }) => Promise<Stack> {
+export function stackPerTest(): (options?: StackOptions) => Promise<Stack> {
   let stack: Stack | undefined;
   afterEach(async () => {
     if (!stack) return;

@@ -12,6 +12,7 @@ export * from './hash.js';
 export * from './ingest-port.js';
 export * from './keys.js';
 export * from './ledger-entries.js';
+export * from './ledger-quality.js';
 export * from './lifecycle.js';
 export * from './log.js';
 export * from './merkle.js';

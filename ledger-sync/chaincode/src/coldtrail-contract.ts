@@ -6,9 +6,13 @@ import fabricContractApi, { Context, Contract } from 'fabric-contract-api';
 import { anchoredUpTo, anchorReadings, getAnchors } from './anchors.js';
 import { completeShipment } from './completion.js';
 import { getDevice, registerDevice, revokeDevice } from './devices.js';
+import { getDisposition, getDispositionTrail, setDisposition } from './dispositions.js';
 import { recordExcursion } from './excursions.js';
+import { getHistory } from './history.js';
+import { pageSizeArg } from './pagination.js';
 import { queryProvenance } from './provenance.js';
 import { createShipment, getShipment, listShipments, openShipment } from './shipments.js';
+import { consumeStabilityBudget, defineStabilityBudget, getStabilityBudget } from './stability.js';
 
 // fabric-contract-api is CommonJS and assigns its decorators with Object.assign, which Node's ESM loader cannot
 // see as named exports; Contract and Context are plain assignments and can be imported by name.
@@ -111,6 +115,64 @@ export class ColdtrailContract extends Contract {
   // --- end custody ---
 
   // --- dispositions, stability budget, key history, paginated queries ---
+
+  /** `{"subject":{"gtin","lot"}|{"sscc"}|{"gtin","serial"},"action":"quarantine|release|reject|destroy","signer":"name","reason":"text"|null}` */
+  @Transaction()
+  @Returns('string')
+  async SetDisposition(ctx: Context, disposition: string): Promise<string> {
+    return canonicalJson(await setDisposition(ctx, disposition));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetDisposition(ctx: Context, subject: string): Promise<string> {
+    return canonicalJson((await getDisposition(ctx, subject)) ?? null);
+  }
+
+  /** `pageSize` 1-1000 (a decimal string), `bookmark` '' for the first page. */
+  @Transaction(false)
+  @Returns('string')
+  async GetDispositionTrail(
+    ctx: Context,
+    subject: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    return canonicalJson(await getDispositionTrail(ctx, subject, pageSizeArg(pageSize), bookmark));
+  }
+
+  /** `{"gtin","lowerC","upperC","allowedMinutes"}` */
+  @Transaction()
+  @Returns('string')
+  async DefineStabilityBudget(ctx: Context, budget: string): Promise<string> {
+    return canonicalJson(await defineStabilityBudget(ctx, budget));
+  }
+
+  /** `{"subject":{"gtin","lot"}|{"sscc","gtin"}|{"gtin","serial"},"minutes":n,"source":{"type":"shipment|excursion","id"}}` */
+  @Transaction()
+  @Returns('string')
+  async ConsumeStabilityBudget(ctx: Context, consumption: string): Promise<string> {
+    return canonicalJson(await consumeStabilityBudget(ctx, consumption));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetStabilityBudget(ctx: Context, subject: string): Promise<string> {
+    return canonicalJson(await getStabilityBudget(ctx, subject));
+  }
+
+  /** `attributes`: one attribute (e.g. an SSCC) or a JSON array of them; see history.ts. */
+  @Transaction(false)
+  @Returns('string')
+  async GetHistory(
+    ctx: Context,
+    objectType: string,
+    attributes: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    return canonicalJson(await getHistory(ctx, objectType, attributes, pageSizeArg(pageSize), bookmark));
+  }
 
   // --- end dispositions ---
 }

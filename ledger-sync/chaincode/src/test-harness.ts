@@ -3,6 +3,9 @@
  * there) runs through fabric-shim's real contract SPI (routing, parameter marshalling, ClientIdentity on an
  * X.509 certificate). Reads see committed state only, as on a peer; writes apply when the transaction
  * succeeds. Reading a key the transaction already wrote fails the test, enforcing the determinism rule.
+ * Committed writes are kept as key history (getHistoryForKey, newest first as on Fabric >= 2.0); paginated
+ * range queries follow the peer (bookmark = next key, read-only transactions only). A caller is an MSP id
+ * (with the fixed certificate below) or `{ org, certificate }` for a certificate carrying attributes.
  * Not compiled into the package (see tsconfig exclude).
  */
 import { createRequire } from 'node:module';
@@ -32,12 +35,33 @@ export interface InvokeResult {
   writes: string[];
 }
 
+/** An MSP id (the fixed test certificate) or an org with its own certificate (e.g. one with attributes). */
+export type Caller = string | { org: string; certificate: string };
+
+/** One committed write of a key; value undefined for a delete. */
+export interface HistoryRecord {
+  txId: string;
+  value: Buffer | undefined;
+  millis: number;
+}
+
 interface ChaincodeLike {
   Invoke(stub: unknown): Promise<{ status: number; payload?: Buffer; message?: string }>;
 }
 
+function iteratorOf<T>(rows: T[]) {
+  let i = 0;
+  return {
+    next: async () =>
+      i < rows.length ? { value: rows[i++] as T, done: false } : { value: undefined, done: true },
+    close: async () => {},
+  };
+}
+
 export class MemoryPeer {
   readonly state = new Map<string, Buffer>();
+  /** Every committed write per key, oldest first. */
+  readonly history = new Map<string, HistoryRecord[]>();
   /** Transaction time; each invoke advances it by one second. */
   time = Date.parse('2025-03-01T08:00:00.000Z');
   private readonly chaincode: ChaincodeLike;
@@ -57,7 +81,9 @@ export class MemoryPeer {
     return new MemoryPeer(new ChaincodeFromContract([...contracts], serializers, {}, 'coldtrail', 'test'));
   }
 
-  async invoke(org: string, fn: string, ...args: string[]): Promise<InvokeResult> {
+  async invoke(who: Caller, fn: string, ...args: string[]): Promise<InvokeResult> {
+    const org = typeof who === 'string' ? who : who.org;
+    const cert = typeof who === 'string' ? CERT : who.certificate;
     this.time += 1000;
     const txId = `tx${++this.n}`;
     const writes = new Map<string, Buffer | undefined>();
@@ -68,11 +94,29 @@ export class MemoryPeer {
       if (writes.has(key)) throw new Error(`transaction read its own write of ${JSON.stringify(key)}`);
       return state.get(key);
     };
+    let paginated = false;
+    const write = (key: string, value: Buffer | undefined) => {
+      if (paginated)
+        throw new Error('Transaction has already performed a paginated query. Writes are not allowed');
+      writes.set(key, value);
+    };
+    const keysIn = (start: string, end: string) =>
+      [...state.keys()].filter((k) => k >= start && k < end).sort();
+    const paged = (start: string, end: string, pageSize: number, bookmark: string) => {
+      if (writes.size > 0) throw new Error('Paginated queries are supported only in a read-only transaction');
+      if (!Number.isSafeInteger(pageSize) || pageSize < 1)
+        throw new Error('pageSize must be an integer >= 1');
+      paginated = true;
+      const all = keysIn(bookmark || start, end);
+      const kvs = all.slice(0, pageSize).map((k) => ({ key: k, value: read(k) as Buffer }));
+      const iterator = iteratorOf(kvs);
+      const metadata = { fetchedRecordsCount: kvs.length, bookmark: all[pageSize] ?? '' };
+      return Object.assign(Promise.resolve({ iterator, metadata }), {
+        [Symbol.asyncIterator]: () => iteratorOf(kvs),
+      });
+    };
     const range = (start: string, end: string) => {
-      const kvs = [...state.keys()]
-        .filter((k) => k >= start && k < end)
-        .sort()
-        .map((k) => ({ key: k, value: read(k) as Buffer }));
+      const kvs = keysIn(start, end).map((k) => ({ key: k, value: read(k) as Buffer }));
       const p = Promise.resolve({
         next: async () => {
           const v = kvs.shift();
@@ -94,16 +138,38 @@ export class MemoryPeer {
       getFunctionAndParameters: () => ({ fcn: fn, params: args }),
       getTxID: () => txId,
       getChannelID: () => 'test',
-      getCreator: () => ({ mspid: org, idBytes: Buffer.from(CERT) }),
+      getCreator: () => ({ mspid: org, idBytes: Buffer.from(cert) }),
       getTxTimestamp: () => ({ seconds: Math.floor(millis / 1000), nanos: (millis % 1000) * 1e6 }),
       getDateTimestamp: () => new Date(millis),
       getState: async (key: string) => read(key) ?? Buffer.alloc(0),
-      putState: async (key: string, value: Buffer) => void writes.set(key, Buffer.from(value)),
-      deleteState: async (key: string) => void writes.set(key, undefined),
+      putState: async (key: string, value: Buffer) => write(key, Buffer.from(value)),
+      deleteState: async (key: string) => write(key, undefined),
       getStateByRange: (start: string, end: string) => range(start || '\u0001', end || '\u{10ffff}'),
       getStateByPartialCompositeKey: (type: string, attrs: string[]) => {
         const prefix = composite(type, attrs);
         return range(prefix, `${prefix}\u{10ffff}`);
+      },
+      getStateByRangeWithPagination: (start: string, end: string, pageSize: number, bookmark?: string) =>
+        paged(start || '\u0001', end || '\u{10ffff}', pageSize, bookmark ?? ''),
+      getStateByPartialCompositeKeyWithPagination: (
+        type: string,
+        attrs: string[],
+        pageSize: number,
+        bookmark?: string,
+      ) => {
+        const prefix = composite(type, attrs);
+        return paged(prefix, `${prefix}\u{10ffff}`, pageSize, bookmark ?? '');
+      },
+      // Not in the read set on Fabric, and committed history only: this transaction's writes are not in it.
+      getHistoryForKey: (key: string) => {
+        const mods = [...(this.history.get(key) ?? [])].reverse().map((h) => ({
+          txId: h.txId,
+          value: h.value ?? Buffer.alloc(0),
+          isDelete: h.value === undefined,
+          timestamp: { seconds: Math.floor(h.millis / 1000), nanos: (h.millis % 1000) * 1e6 },
+        }));
+        const iterator = iteratorOf(mods);
+        return Object.assign(Promise.resolve(iterator), { [Symbol.asyncIterator]: () => iterator });
       },
       createCompositeKey: composite,
       setEvent: (name: string, payload: Buffer) => {
@@ -116,6 +182,9 @@ export class MemoryPeer {
       for (const [k, v] of writes) {
         if (v === undefined) this.state.delete(k);
         else this.state.set(k, v);
+        const versions = this.history.get(k) ?? [];
+        versions.push({ txId, value: v, millis });
+        this.history.set(k, versions);
       }
     }
     const text = res.payload ? res.payload.toString('utf8') : '';
@@ -130,14 +199,14 @@ export class MemoryPeer {
   }
 
   /** Invokes and fails the test unless the transaction succeeded. */
-  async ok(org: string, fn: string, ...args: string[]): Promise<unknown> {
+  async ok(org: Caller, fn: string, ...args: string[]): Promise<unknown> {
     const r = await this.invoke(org, fn, ...args);
     if (r.status !== 200) throw new Error(`${fn} failed: ${r.message}`);
     return r.value;
   }
 
   /** Invokes and returns the failure message, or fails the test if the transaction succeeded. */
-  async refused(org: string, fn: string, ...args: string[]): Promise<string> {
+  async refused(org: Caller, fn: string, ...args: string[]): Promise<string> {
     const r = await this.invoke(org, fn, ...args);
     if (r.status === 200)
       throw new Error(`${fn} was expected to fail but returned ${JSON.stringify(r.value)}`);

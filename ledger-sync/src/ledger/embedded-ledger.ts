@@ -13,6 +13,7 @@ import { closeForReaders } from '../sqlite-files.js';
 import { BlockCommitter } from './block-committer.js';
 import { type ContractRuntime, contractRuntime } from './contract-runtime.js';
 import { signLowS } from './ecdsa.js';
+import { withHistory } from './history-reader.js';
 import {
   type Identity,
   type IdentityPolicy,
@@ -128,7 +129,7 @@ class Ledger implements EmbeddedLedger {
     const statements = prepareStatements(db);
     this.sim = {
       runtime,
-      reader: dbStateReader(statements),
+      reader: withHistory(dbStateReader(statements), db),
       now: () => clock.now(),
       channel: CHANNEL,
       peerMspId: NODE_MSP,

@@ -33,8 +33,20 @@ async function writeAtomic(file: string, text: string, mode: number): Promise<vo
   await rename(tmp, file);
 }
 
-/** A new key pair and self-signed certificate, in memory only. */
-export async function createIdentity(name: string): Promise<Identity & { keyPem: string }> {
+/**
+ * Fabric CA's attribute extension (fabric-ca lib/attrmgr): OID 1.2.3.4.5.6.7.8.1, non-critical, whose value is
+ * the JSON `{"attrs":{"name":"value"}}` itself; the contract reads it with ClientIdentity.getAttributeValue.
+ */
+export const FABRIC_ATTRS_OID = '1.2.3.4.5.6.7.8.1';
+
+/** Certificate attributes, e.g. `{ 'coldtrail.role': 'quality' }`, as a Fabric CA enrolment would carry them. */
+export type CertificateAttributes = Readonly<Record<string, string>>;
+
+/** A new key pair and self-signed certificate, in memory only; `attrs` adds Fabric CA's attribute extension. */
+export async function createIdentity(
+  name: string,
+  attrs?: CertificateAttributes,
+): Promise<Identity & { keyPem: string }> {
   // @peculiar/x509 resolves its services through tsyringe, which needs a Reflect metadata polyfill loaded first.
   await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
@@ -51,6 +63,9 @@ export async function createIdentity(name: string): Promise<Identity & { keyPem:
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        ...(attrs
+          ? [new x509.Extension(FABRIC_ATTRS_OID, false, Buffer.from(JSON.stringify({ attrs }), 'utf8'))]
+          : []),
       ],
     },
     webcrypto as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1],
@@ -61,8 +76,8 @@ export async function createIdentity(name: string): Promise<Identity & { keyPem:
   return { certificate, privateKey: privateKeyFromPem(keyPem), keyPem };
 }
 
-async function generate(dir: string, name: string): Promise<Identity> {
-  const { keyPem, ...identity } = await createIdentity(name);
+async function generate(dir: string, name: string, attrs?: CertificateAttributes): Promise<Identity> {
+  const { keyPem, ...identity } = await createIdentity(name, attrs);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   // Key first: a crash between the two leaves a key without certificate, which is reported, not replaced.
   await writeAtomic(join(dir, 'key.pem'), keyPem, 0o600);
@@ -117,6 +132,29 @@ export async function orgIdentity(
     );
   }
   return load(orgIdentityDir(keysDir, mspId), `CN=client@${mspId}, O=${mspId}, OU=client`, policy);
+}
+
+/**
+ * Makes org `mspId`'s identity with certificate attributes (e.g. a quality user allowed to release lots) before
+ * the org's first transaction on this ledger. An identity that is there already is never replaced (CONFLICT).
+ */
+export async function createOrgIdentity(
+  keysDir: string,
+  mspId: string,
+  attrs: CertificateAttributes,
+): Promise<Identity> {
+  const dir = orgIdentityDir(keysDir, mspId);
+  if (!isIdentifier(mspId)) {
+    throw new ColdtrailError(ErrorCode.InvalidInput, `org "${mspId}" is not a valid MSP id`);
+  }
+  const [keyPem, certificate] = await Promise.all([
+    readIfPresent(join(dir, 'key.pem')),
+    readIfPresent(join(dir, 'cert.pem')),
+  ]);
+  if (keyPem || certificate) {
+    throw new ColdtrailError(ErrorCode.Conflict, `${dir} already holds an identity; it is never replaced`);
+  }
+  return generate(dir, `CN=client@${mspId}, O=${mspId}, OU=client`, attrs);
 }
 
 /** The node identity that signs blocks; made only for a ledger that has no blocks yet (`policy`). */

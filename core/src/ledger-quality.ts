@@ -1,0 +1,135 @@
+/**
+ * The ledger's quality entries: dispositions of a lot, a container or a pack (the immutable trail of
+ * quarantine / release / reject / destroy decisions, each attributed to an org, a certificate and a named
+ * person), the stability budget of a product (time allowed outside its storage range over its life, versioned)
+ * and its consumption, key history and the page shape of paginated queries. The chaincode stores them as RFC
+ * 8785 JSON; these types are what a client reads back.
+ */
+
+/** What a disposition or a stability consumption is about: a lot (GTIN + lot), a container (SSCC) or a pack. */
+export type QualitySubject =
+  | { gtin: string; lot: string }
+  | { sscc: string }
+  | { gtin: string; serial: string };
+
+/** A stability subject always names its product: an SSCC carries the GTIN of the product it holds. */
+export type StabilitySubject =
+  | { gtin: string; lot: string }
+  | { sscc: string; gtin: string }
+  | { gtin: string; serial: string };
+
+export const DispositionAction = {
+  Quarantine: 'quarantine',
+  Release: 'release',
+  Reject: 'reject',
+  Destroy: 'destroy',
+} as const;
+export type DispositionAction = (typeof DispositionAction)[keyof typeof DispositionAction];
+
+export const DispositionState = {
+  Quarantined: 'quarantined',
+  Released: 'released',
+  Rejected: 'rejected',
+  Destroyed: 'destroyed',
+} as const;
+export type DispositionState = (typeof DispositionState)[keyof typeof DispositionState];
+
+/**
+ * CBV 2.0 disposition of each state (GS1 Core Business Vocabulary 2.0, §7.2 "Disposition", web vocabulary
+ * https://ref.gs1.org/cbv/Disp-<name>; EPCIS 1.x URN form urn:epcglobal:cbv:disp:<name>). `conformant` and
+ * `non_conformant` are the CBV 2.0 additions for an inspected, passed / failed object; a quarantined object is
+ * `non_sellable_other` (not sellable, for a reason CBV has no more specific value for), as issue 8 sets.
+ */
+export const CBV_DISPOSITION = {
+  quarantined: 'non_sellable_other',
+  released: 'conformant',
+  rejected: 'non_conformant',
+  destroyed: 'destroyed',
+} as const satisfies Record<DispositionState, string>;
+export type CbvDisposition = (typeof CBV_DISPOSITION)[DispositionState];
+
+/** The state each action leads to. */
+export const DISPOSITION_RESULT = {
+  quarantine: 'quarantined',
+  release: 'released',
+  reject: 'rejected',
+  destroy: 'destroyed',
+} as const satisfies Record<DispositionAction, DispositionState>;
+
+/** Who called: the MSP, the certificate's Fabric identity id, and the enrolment id (hf.EnrollmentID or subject CN). */
+export interface LedgerCaller {
+  msp: string;
+  id: string;
+  cn: string;
+}
+
+/** One disposition decision, under its own key; the subject's current disposition is its newest step. */
+export interface DispositionStep {
+  subject: QualitySubject;
+  /** 1, 2, ... per subject. */
+  seq: number;
+  action: DispositionAction;
+  disposition: DispositionState;
+  cbvDisposition: CbvDisposition;
+  previous: DispositionState | null;
+  /** Required for release, reject and destroy. */
+  reason: string | null;
+  /** The person who took the decision (a name; the certificate says which user submitted it). */
+  signer: string;
+  caller: LedgerCaller;
+  at: string;
+  txId: string;
+}
+
+/** One version of a product's stability budget: `allowedMinutes` in total between lowerC and upperC. */
+export interface StabilityBudgetDefinition {
+  gtin: string;
+  version: number;
+  lowerC: number;
+  upperC: number;
+  allowedMinutes: number;
+  definedBy: LedgerCaller;
+  at: string;
+  txId: string;
+}
+
+export const StabilitySourceType = { Shipment: 'shipment', Excursion: 'excursion' } as const;
+export type StabilitySourceType = (typeof StabilitySourceType)[keyof typeof StabilitySourceType];
+
+/** Minutes of a subject's budget consumed by one shipment or excursion (one key per (subject, source)). */
+export interface StabilityConsumption {
+  subject: StabilitySubject;
+  minutes: number;
+  source: { type: StabilitySourceType; id: string };
+  /** The budget version current when it was recorded; null when the product had none yet. */
+  budgetVersion: number | null;
+  caller: LedgerCaller;
+  at: string;
+  txId: string;
+}
+
+/** GetStabilityBudget's answer: remaining = allowed - consumed (null while no budget is defined). */
+export interface StabilityBudgetStatus {
+  subject: StabilitySubject;
+  budget: StabilityBudgetDefinition | null;
+  allowedMinutes: number | null;
+  consumedMinutes: number;
+  remainingMinutes: number | null;
+  exceeded: boolean;
+  consumptions: number;
+}
+
+/** One page of a paginated query; `bookmark` is '' on the last page, else passed back for the next one. */
+export interface LedgerPage<T> {
+  records: T[];
+  fetchedRecordsCount: number;
+  bookmark: string;
+}
+
+/** One committed version of a key (Fabric's KeyModification), value parsed; null for a delete. */
+export interface KeyHistoryEntry {
+  txId: string;
+  timestamp: string;
+  isDelete: boolean;
+  value: unknown;
+}

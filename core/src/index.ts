@@ -11,6 +11,7 @@ export * from './gs1.js';
 export * from './hash.js';
 export * from './ingest-port.js';
 export * from './keys.js';
+export * from './ledger-custody.js';
 export * from './ledger-entries.js';
 export * from './ledger-quality.js';
 export * from './lifecycle.js';

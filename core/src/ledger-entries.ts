@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isSscc } from './gs1.js';
+import { type ShipmentItem, shipmentItemSchema } from './ledger-custody.js';
 import { HEX64_PATTERN, IDENTIFIER_PATTERN, ISO_MS_PATTERN } from './patterns.js';
 
 /**
@@ -48,6 +49,8 @@ export interface ShipmentEntry {
    * shipments before and after it are one read away. Absent on shipments created before the index existed.
    */
   ordinal?: number;
+  /** What the shipment carries (SGTINs and lot lines), when its creator declared it; absent otherwise. */
+  contents?: ShipmentItem[];
 }
 
 /** Per-device pointer to its newest shipment: a device carries at most one open shipment at a time. */
@@ -97,12 +100,26 @@ export interface ExcursionEntry {
 
 export interface CustodyEvent {
   sscc: string;
-  action: 'created' | 'completed';
+  /**
+   * created/completed: the shipment's own life; offered/accepted/rejected/withdrawn: the two-step custody
+   * hand-over (`org` is the org that took the step: the offerer, or the receiver for accepted/rejected).
+   */
+  action: 'created' | 'completed' | 'offered' | 'accepted' | 'rejected' | 'withdrawn';
   org: string;
   at: string;
   txId: string;
-  /** Why a shipment was closed by hand (e.g. its process died); null otherwise. Absent on older events. */
+  /**
+   * Why a shipment was closed by hand (e.g. its process died), why an offer was rejected or withdrawn; null
+   * otherwise. Absent on older events.
+   */
   reason?: string | null;
+  /** offered/withdrawn: the org the offer names; accepted/rejected: the org that made the offer (`from`). */
+  to?: string;
+  from?: string;
+  /** The SGLN where the step took place (hand-over steps only). */
+  location?: string;
+  /** The time the caller declared for the step (not after `at`), null when none was given. */
+  eventTime?: string | null;
 }
 
 /** What CompleteShipment takes besides the SSCC and toSeq: the shipment's excursion set, final. */
@@ -168,6 +185,7 @@ export const shipmentEntrySchema = z.object({
   createdAt: iso,
   completedAt: iso.nullable(),
   ordinal: seq.optional(),
+  contents: z.array(shipmentItemSchema).optional(),
 }) satisfies z.ZodType<ShipmentEntry>;
 
 export const anchorEntrySchema = z.object({
@@ -196,11 +214,15 @@ export const excursionEntrySchema = z.object({
 
 export const custodyEventSchema = z.object({
   sscc,
-  action: z.enum(['created', 'completed']),
+  action: z.enum(['created', 'completed', 'offered', 'accepted', 'rejected', 'withdrawn']),
   org: id,
   at: iso,
   txId,
   reason: z.string().nullable().optional(),
+  to: id.optional(),
+  from: id.optional(),
+  location: z.string().optional(),
+  eventTime: iso.nullable().optional(),
 }) satisfies z.ZodType<CustodyEvent>;
 
 export const provenanceViewSchema = z.object({

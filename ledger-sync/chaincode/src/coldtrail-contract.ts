@@ -5,6 +5,7 @@ import { canonicalJson } from '@coldtrail/core';
 import fabricContractApi, { Context, Contract } from 'fabric-contract-api';
 import { anchoredUpTo, anchorReadings, getAnchors } from './anchors.js';
 import { completeShipment } from './completion.js';
+import * as custody from './custody-transactions.js';
 import { getDevice, registerDevice, revokeDevice } from './devices.js';
 import { getDisposition, getDispositionTrail, setDisposition } from './dispositions.js';
 import { recordExcursion } from './excursions.js';
@@ -111,6 +112,87 @@ export class ColdtrailContract extends Contract {
   }
 
   // --- custody hand-over, contents, aggregation, receipts, dispense, lot/SGTIN queries ---
+
+  /** offer: `{"to": mspId, "location": sgln, "eventTime"?: iso}`; only the custodian may offer. */
+  @Transaction()
+  @Returns('string')
+  async OfferCustody(ctx: Context, sscc: string, offer: string): Promise<string> {
+    return canonicalJson(await custody.offerCustody(ctx, sscc, offer));
+  }
+
+  /** accept: `{"location": sgln, "eventTime"?: iso}`; only the org the open offer names. */
+  @Transaction()
+  @Returns('string')
+  async AcceptCustody(ctx: Context, sscc: string, accept: string): Promise<string> {
+    return canonicalJson(await custody.acceptCustody(ctx, sscc, accept));
+  }
+
+  /** reject: `{"location": sgln, "reason": text, "eventTime"?: iso}`; only the org the open offer names. */
+  @Transaction()
+  @Returns('string')
+  async RejectCustody(ctx: Context, sscc: string, reject: string): Promise<string> {
+    return canonicalJson(await custody.rejectCustody(ctx, sscc, reject));
+  }
+
+  /** withdrawal: `{}` or `{"reason": text}`; only the offerer, before the offer is answered. */
+  @Transaction()
+  @Returns('string')
+  async WithdrawOffer(ctx: Context, sscc: string, withdrawal: string): Promise<string> {
+    return canonicalJson(await custody.withdrawOffer(ctx, sscc, withdrawal));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetCustody(ctx: Context, sscc: string): Promise<string> {
+    return canonicalJson((await custody.getCustody(ctx, sscc)) ?? null);
+  }
+
+  /** aggregation: `{"children": [{"sscc"} | {"gtin","serial"} | {"gtin","lot","quantity"}], "location", "eventTime"?}`. */
+  @Transaction()
+  @Returns('string')
+  async Aggregate(ctx: Context, parent: string, aggregation: string): Promise<string> {
+    return canonicalJson(await custody.aggregate(ctx, parent, aggregation));
+  }
+
+  /** disaggregation: `{"children": [{"sscc"} | {"gtin","serial"} | {"gtin","lot"}], "location", "eventTime"?}`. */
+  @Transaction()
+  @Returns('string')
+  async Disaggregate(ctx: Context, parent: string, disaggregation: string): Promise<string> {
+    return canonicalJson(await custody.disaggregate(ctx, parent, disaggregation));
+  }
+
+  /** dispense: `{"gtin","lot","quantity","location","time"}`; only the org that last received the lot there. */
+  @Transaction()
+  @Returns('string')
+  async RecordDispense(ctx: Context, dispense: string): Promise<string> {
+    return canonicalJson(await custody.recordDispense(ctx, dispense));
+  }
+
+  /** `fromIso`/`toIso`: half-open time range, '' for an open end; `bookmark`: '' for the first page. */
+  @Transaction(false)
+  @Returns('string')
+  async ListDispenses(
+    ctx: Context,
+    gtin: string,
+    fromIso: string,
+    toIso: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    return canonicalJson(await custody.listDispenses(ctx, gtin, fromIso, toIso, pageSize, bookmark));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async QueryLot(ctx: Context, gtin: string, lot: string): Promise<string> {
+    return canonicalJson(await custody.queryLot(ctx, gtin, lot));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async QuerySgtin(ctx: Context, gtin: string, serial: string): Promise<string> {
+    return canonicalJson(await custody.querySgtin(ctx, gtin, serial));
+  }
 
   // --- end custody ---
 

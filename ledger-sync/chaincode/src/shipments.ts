@@ -8,11 +8,14 @@ import type {
 } from '@coldtrail/core';
 import { canonicalJson } from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
+import { parseContents, writeContentIndex } from './contents.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
 import { callerMsp, emit, keys, listJson, readJson, txTime, writeJson } from './state.js';
 import * as v from './validate.js';
 
 const SHIPMENT_FIELDS = ['sscc', 'device', 'origin', 'destination', 'product', 'profile', 'fromSeq'] as const;
+/** Optional fields: a shipment created without them stores none (older callers and entries stay valid). */
+const SHIPMENT_OPTIONAL = ['contents'] as const;
 const PROFILE_FIELDS = ['id', 'lowerC', 'upperC', 'delayMinutes', 'samplePeriodSeconds'] as const;
 
 function parseProfile(value: unknown): ShipmentProfile {
@@ -36,7 +39,12 @@ function parseProfile(value: unknown): ShipmentProfile {
  * reading, so no two shipments ever claim the same readings.
  */
 export async function createShipment(ctx: Context, shipmentArg: string): Promise<ShipmentEntry> {
-  const s = v.jsonObject(shipmentArg, 'shipment', SHIPMENT_FIELDS);
+  const s = v.objectWith(
+    v.jsonValue(shipmentArg, 'shipment'),
+    'shipment',
+    SHIPMENT_FIELDS,
+    SHIPMENT_OPTIONAL,
+  );
   const sscc = v.sscc(s.sscc);
   const device = v.identifier(s.device, 'device');
   const fields = {
@@ -47,6 +55,7 @@ export async function createShipment(ctx: Context, shipmentArg: string): Promise
     product: v.text(s.product, 'product'),
     profile: parseProfile(s.profile),
     fromSeq: v.seq(s.fromSeq, 'fromSeq'),
+    ...(s.contents === undefined ? {} : { contents: parseContents(s.contents) }),
   };
   const org = callerMsp(ctx);
   const key = keys.shipment(ctx, sscc);
@@ -86,6 +95,7 @@ export async function createShipment(ctx: Context, shipmentArg: string): Promise
   await writeJson(ctx, key, entry);
   await writeJson(ctx, keys.custody(ctx, sscc, now.millis, custody.txId), custody);
   await writeJson(ctx, headKey, { device, count: ordinal, sscc } satisfies DeviceShipmentHead);
+  if (fields.contents) await writeContentIndex(ctx, sscc, fields.contents);
   await writeJson(ctx, keys.deviceShipment(ctx, device, ordinal), {
     device,
     ordinal,

@@ -132,3 +132,27 @@ export function exactObject(
   if (missing.length > 0) invalid(`${name} lacks field(s): ${missing.join(', ')}`);
   return o;
 }
+
+/** An object with every `required` field and any of the `optional` ones, nothing else. */
+export function objectWith(
+  value: unknown,
+  name: string,
+  required: readonly string[],
+  optional: readonly string[],
+): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    invalid(`${name} must be a JSON object`);
+  }
+  const present = Object.keys(value).filter((k) => optional.includes(k));
+  return exactObject(value, name, [...required, ...present]);
+}
+
+/** An optional declared event time: UTC ISO-8601 with milliseconds, not after the transaction time. */
+export function eventTime(value: unknown, name: string, txMillis: number): string | null {
+  if (value === undefined || value === null) return null;
+  const ms = isoMillis(value, name);
+  if (ms > txMillis) {
+    invalid(`${name} ${String(value)} is after the transaction time ${new Date(txMillis).toISOString()}`);
+  }
+  return value as string;
+}

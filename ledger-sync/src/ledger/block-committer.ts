@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { ColdtrailError, ErrorCode, systemClock, type Timer, type TimerClock } from '@coldtrail/core';
 import type Database from 'better-sqlite3';
 import { signLowS } from './ecdsa.js';
-import type { LedgerStatements } from './ledger-db.js';
+import { type LedgerStatements, versionOf } from './ledger-db.js';
 import {
   type BlockEntry,
   type BlockHeader,
@@ -14,7 +14,6 @@ import {
   ValidationCode,
 } from './ledger-records.js';
 import { type VersionReader, validateRwSet } from './mvcc.js';
-import { dbStateReader, versionReader } from './state-reader.js';
 
 /**
  * The ordering and commit half of the embedded ledger, shaped like Fabric's orderer + committer: endorsed
@@ -54,6 +53,21 @@ export interface CommitterOptions {
 
 const key = (k: string) => Buffer.from(k, 'utf8');
 
+/** MVCC's view of committed state through the version-only statements (values are never needed there). */
+function committedVersions(s: LedgerStatements): VersionReader {
+  return {
+    version(k) {
+      const row = s.getVersion.get(key(k));
+      return row ? versionOf(row) : null;
+    },
+    rangeVersions(start, end) {
+      const rows =
+        end === '' ? s.rangeVersionsOpen.all(key(start)) : s.rangeVersionsBounded.all(key(start), key(end));
+      return rows.map((r) => ({ key: r.key.toString('utf8'), version: versionOf(r) }));
+    },
+  };
+}
+
 export class BlockCommitter {
   private readonly o: CommitterOptions;
   private readonly reader: VersionReader;
@@ -65,7 +79,7 @@ export class BlockCommitter {
 
   constructor(options: CommitterOptions) {
     this.o = options;
-    this.reader = versionReader(dbStateReader(options.statements));
+    this.reader = committedVersions(options.statements);
     this.commitBlock = options.db.transaction((batch: Pending[]) => this.writeBlock(batch));
   }
 

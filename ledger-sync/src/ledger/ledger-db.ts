@@ -82,6 +82,9 @@ export async function openLedgerDb(paths: LedgerPaths): Promise<Database.Databas
     assertLedgerSchema(db, paths.dbFile);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
+    // A 64 MiB page cache (default 2 MiB) keeps the inner pages of the state and history B-trees in memory
+    // as state grows to millions of keys. It changes nothing about when or what is fsync'ed.
+    db.pragma('cache_size = -65536');
     db.exec(SCHEMA);
   } catch (err) {
     db?.close();
@@ -167,8 +170,14 @@ export function versionOf(row: { block_number: number; tx_index: number }): Vers
 
 type Stmt<P extends unknown[], R = unknown> = Database.Statement<P, R>;
 
+export type VersionRow = Pick<StateRow, 'block_number' | 'tx_index'>;
+
 export interface LedgerStatements {
   getState: Stmt<[Buffer], StateRow>;
+  /** Versions only, for MVCC at commit: no value is copied out of SQLite. */
+  getVersion: Stmt<[Buffer], VersionRow>;
+  rangeVersionsBounded: Stmt<[Buffer, Buffer], VersionRow & { key: Buffer }>;
+  rangeVersionsOpen: Stmt<[Buffer], VersionRow & { key: Buffer }>;
   rangeBounded: Stmt<[Buffer, Buffer], StateRow>;
   rangeOpen: Stmt<[Buffer], StateRow>;
   tip: Stmt<[], BlockRow>;
@@ -197,6 +206,13 @@ export function prepareReadStatements(db: Database.Database): ReadStatements {
 export function prepareStatements(db: Database.Database): LedgerStatements {
   return {
     ...prepareReadStatements(db),
+    getVersion: db.prepare<[Buffer], VersionRow>('SELECT block_number, tx_index FROM state WHERE key = ?'),
+    rangeVersionsBounded: db.prepare<[Buffer, Buffer], VersionRow & { key: Buffer }>(
+      'SELECT key, block_number, tx_index FROM state WHERE key >= ? AND key < ? ORDER BY key',
+    ),
+    rangeVersionsOpen: db.prepare<[Buffer], VersionRow & { key: Buffer }>(
+      'SELECT key, block_number, tx_index FROM state WHERE key >= ? ORDER BY key',
+    ),
     insertBlock: db.prepare<[number, string, string, string, string, string]>(
       'INSERT INTO blocks (number, prev_hash, data_hash, timestamp, hash, signature) VALUES (?, ?, ?, ?, ?, ?)',
     ),

@@ -88,6 +88,10 @@ async function drain<T>(it: { next(): Promise<{ value?: T; done?: boolean }> }):
   return out;
 }
 
+type Iter<T> = { next(): Promise<{ value?: T; done?: boolean }> };
+const historyOf = async (s: SimulationStub, key: string) =>
+  drain((await s.getHistoryForKey(key)) as Iter<KeyModification>);
+
 describe('paginated range queries', () => {
   it('walk a long composite-key list exactly once with bookmarks, and record each page for MVCC', async () => {
     const { commit, reader } = await committedLedger();
@@ -168,7 +172,7 @@ describe('getHistoryForKey', () => {
     await commit({ other: 'y' });
     const t5 = await commit({ k: 'three' });
     const s = stub(reader);
-    const mods = await drain<KeyModification>(await (s.getHistoryForKey('k') as Promise<never>));
+    const mods = await historyOf(s, 'k');
     expect(mods.map((m) => [m.txId, m.isDelete, m.value.toString()])).toEqual([
       [t5, false, 'three'],
       [t3, true, ''],
@@ -178,7 +182,7 @@ describe('getHistoryForKey', () => {
     expect(mods[0]?.timestamp).toEqual({ seconds: (T0 + 5000) / 1000, nanos: 0 });
     // Not in the read set: Fabric does not validate history reads.
     expect(s.rwset()).toEqual({ reads: [], ranges: [], writes: [] });
-    expect(await drain(await (stub(reader).getHistoryForKey('never') as Promise<never>))).toEqual([]);
+    expect(await historyOf(stub(reader), 'never')).toEqual([]);
   });
 });
 

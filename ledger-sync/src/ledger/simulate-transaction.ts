@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
 import { chaincodeError } from './chaincode-error.js';
-import type { ContractRuntime } from './contract-runtime.js';
+import type { ChaincodeResponse, ContractRuntime } from './contract-runtime.js';
 import type { Identity } from './identities.js';
 import { computeTxId, type TxPayload } from './ledger-records.js';
 import { SimulationStub, type StateReader } from './simulation-stub.js';
@@ -40,6 +40,34 @@ export async function simulateTransaction(
   const creator = { mspid: org, certificate: identity.certificate };
   const txId = computeTxId(nonce, creator);
   const timestampMs = Math.floor(ctx.now());
+  const { payload, response } = await simulateProposal(ctx, { txId, nonce, timestampMs, creator }, fn, args);
+  if (response.status !== 200) throw chaincodeError(fn, response.message, { txId });
+  return { payload, result: new Uint8Array(response.payload) };
+}
+
+/** A transaction as a client proposed it: id, nonce, timestamp and creator are the ones the client signed. */
+export interface ProposalHeader {
+  txId: string;
+  /** Hex. */
+  nonce: string;
+  timestampMs: number;
+  creator: TxPayload['creator'];
+}
+
+/**
+ * Simulation for a proposal made elsewhere (the Gateway test server: a Fabric client chose the transaction id,
+ * nonce and timestamp and signed them). Unlike simulateTransaction it does not throw on a contract refusal: the
+ * chaincode response is returned as is, with the payload the transaction would carry.
+ */
+export async function simulateProposal(
+  ctx: SimulationContext,
+  header: ProposalHeader,
+  fn: string,
+  args: readonly string[],
+): Promise<{ payload: TxPayload; response: ChaincodeResponse }> {
+  checkCall(fn, args);
+  const { txId, nonce, creator } = header;
+  const timestampMs = Math.floor(header.timestampMs);
   const stub = new SimulationStub({
     channel: ctx.channel,
     txId,
@@ -52,7 +80,6 @@ export async function simulateTransaction(
     reader: ctx.reader,
   });
   const response = await ctx.runtime.invoke(stub);
-  if (response.status !== 200) throw chaincodeError(fn, response.message, { txId });
   const payload: TxPayload = {
     channel: ctx.channel,
     txId,
@@ -65,5 +92,5 @@ export async function simulateTransaction(
     rwset: stub.rwset(),
     event: stub.chaincodeEvent(),
   };
-  return { payload, result: new Uint8Array(response.payload) };
+  return { payload, response };
 }

@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { canonicalJson } from '@coldtrail/core';
 import { publicKeyFromCertificate, verifySignature } from './ecdsa.js';
-import { parseEnvelope } from './envelope-schema.js';
+import { parseEnvelope, type StoredTx } from './envelope-schema.js';
+import { checkFabricTx } from './fabric-envelope.js';
 import type { BlockRow, StateRow, TxRow } from './ledger-db.js';
 import {
   blockHash,
@@ -9,7 +10,6 @@ import {
   dataHash,
   displayKey,
   headerBytes,
-  type SignedTx,
   ValidationCode,
 } from './ledger-records.js';
 import { validateRwSet } from './mvcc.js';
@@ -32,7 +32,7 @@ export function verifyTxRecord(
   tx: TxRow,
   sink: ProblemSink,
   creators?: CreatorTrust,
-): SignedTx | undefined {
+): StoredTx | undefined {
   const at = `transaction ${tx.tx_id} in block ${n}`;
   const problem = (check: LedgerCheck, message: string) => sink({ block: n, txId: tx.tx_id, check, message });
   const env = parseEnvelope(tx.envelope);
@@ -42,6 +42,13 @@ export function verifyTxRecord(
   }
   const p = env.payload;
   if (p.txId !== tx.tx_id) problem(LedgerCheck.TxRecord, `${at}: its envelope names transaction ${p.txId}`);
+  if (env.fabric) {
+    // Fabric format: the client's own signature over the protobuf payload, Fabric's id (fabric-envelope.ts).
+    for (const f of checkFabricTx(env.fabric, p)) problem(f.check, `${at}: ${f.message}`);
+    const foreign = creators?.check(p.creator);
+    if (foreign) problem(LedgerCheck.CreatorIdentity, `${at}: ${foreign}`);
+    return env;
+  }
   if (computeTxId(p.nonce, p.creator) !== p.txId) {
     problem(LedgerCheck.TxRecord, `${at}: its id is not SHA-256(nonce || creator)`);
   }

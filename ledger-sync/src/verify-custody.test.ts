@@ -34,6 +34,16 @@ const created = ev('created', shipment.createdAt);
 const completed = ev('completed', shipment.completedAt as string);
 
 describe('custody check', () => {
+  it('accepts hand-over steps after the completion, but not a creation after it', () => {
+    const offered = { ...ev('offered', '2026-01-02T13:00:00.000Z'), to: 'PharmacyMSP' };
+    const accepted = { ...ev('accepted', '2026-01-02T14:00:00.000Z'), org: 'PharmacyMSP' };
+    expect(verifyCustody(shipment, device, [created, completed, offered, accepted])).toMatchObject({
+      ok: true,
+    });
+    const late = ev('created', '2026-01-02T15:00:00.000Z');
+    expect(verifyCustody(shipment, device, [created, completed, offered, late])).toMatchObject({ ok: false });
+  });
+
   it('passes created then completed, in time order', () => {
     expect(verifyCustody(shipment, device, [created, completed])).toMatchObject({ ok: true });
     const open = { ...shipment, status: 'in-transit' as const, toSeq: null, completedAt: null };

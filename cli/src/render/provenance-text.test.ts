@@ -98,6 +98,51 @@ describe('provenance rendering', () => {
     expect(text).toContain('reason: agent died');
   });
 
+  it('renders the custody hand-over steps with the other org and the site', () => {
+    const base = report();
+    const step = { sscc: base.sscc, at: '2026-01-01T02:00:00.000Z', txId: 'cd'.repeat(32) };
+    const shop = 'urn:epc:id:sgln:7612345.00020.0';
+    const text = renderProvenance(
+      report({
+        custody: [
+          {
+            ...step,
+            action: 'offered',
+            org: 'CarrierMSP',
+            to: 'PharmacyMSP',
+            location: shop,
+            eventTime: null,
+          },
+          {
+            ...step,
+            action: 'rejected',
+            org: 'PharmacyMSP',
+            from: 'CarrierMSP',
+            location: shop,
+            reason: 'seal broken',
+          },
+          { ...step, action: 'withdrawn', org: 'CarrierMSP', to: 'PharmacyMSP', reason: null },
+          {
+            ...step,
+            action: 'accepted',
+            org: 'PharmacyMSP',
+            from: 'CarrierMSP',
+            location: shop,
+            eventTime: '2026-01-01T01:59:00.000Z',
+          },
+        ],
+      }),
+    );
+    expect(text).toContain(`offered    CarrierMSP to PharmacyMSP at ${shop}  tx cdcdcdcdcdcd`);
+    expect(text).toContain(
+      `rejected   PharmacyMSP from CarrierMSP at ${shop}  tx cdcdcdcdcdcd  reason: seal broken`,
+    );
+    expect(text).toContain('withdrawn  CarrierMSP (offer to PharmacyMSP)  tx cdcdcdcdcdcd\n');
+    expect(text).toContain(
+      `accepted   PharmacyMSP from CarrierMSP at ${shop}  tx cdcdcdcdcdcd  declared 2026-01-01 01:59Z`,
+    );
+  });
+
   it('puts the issue fields first in the demo JSON', () => {
     const j = demoJson(report(), { dataDir: '/d' });
     expect(Object.keys(j).slice(0, 5)).toEqual(['shipment', 'readings', 'faults', 'excursions', 'verified']);

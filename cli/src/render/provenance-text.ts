@@ -9,6 +9,22 @@ function excursionNote(e: ProvenanceReport['excursions'][number], complete: bool
   return '';
 }
 
+/** One custody step: who took it and, for a hand-over, with whom and where ("offered to X at SGLN"). */
+function custodyLine(c: ProvenanceReport['custody'][number]): string {
+  const other =
+    c.action === 'offered'
+      ? ` to ${c.to ?? '?'}`
+      : c.action === 'accepted' || c.action === 'rejected'
+        ? ` from ${c.from ?? '?'}`
+        : c.action === 'withdrawn'
+          ? ` (offer to ${c.to ?? '?'})`
+          : '';
+  const where = c.location ? ` at ${c.location}` : '';
+  const declared = c.eventTime ? `  declared ${hm(c.eventTime)}` : '';
+  const reason = c.reason ? `  reason: ${c.reason}` : '';
+  return `  ${hm(c.at)}  ${c.action.padEnd(10)} ${c.org}${other}${where}  tx ${c.txId.slice(0, 12)}${declared}${reason}`;
+}
+
 /** Human summary of a provenance answer (the table form; --json gives the full report). */
 export function renderProvenance(r: ProvenanceReport): string {
   const s = r.shipment;
@@ -21,10 +37,7 @@ export function renderProvenance(r: ProvenanceReport): string {
     `  profile      ${s.profile.lowerC}-${s.profile.upperC} °C, alarm after ${s.profile.delayMinutes} min beyond`,
     '',
     'Custody',
-    ...r.custody.map(
-      (c) =>
-        `  ${hm(c.at)}  ${c.action.padEnd(10)} ${c.org}  tx ${c.txId.slice(0, 12)}${c.reason ? `  reason: ${c.reason}` : ''}`,
-    ),
+    ...r.custody.map(custodyLine),
     '',
     `Readings     ${rd.count} (${rd.temperature} temperature, ${rd.humidity} humidity), ${rd.faults} fault record${rd.faults === 1 ? '' : 's'}${otherReadings(rd.other)}`,
     rd.firstTs && rd.lastTs ? `  period     ${hm(rd.firstTs)} .. ${hm(rd.lastTs)}` : '  period     none yet',

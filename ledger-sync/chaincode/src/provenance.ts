@@ -6,7 +6,11 @@ import { notFound } from './errors.js';
 import { listExcursions } from './excursions.js';
 import { deviceShipment, getShipment, listCustody } from './shipments.js';
 
-/** Everything the ledger knows about one shipment, read in one query. Undefined for an unknown SSCC. */
+/**
+ * Everything the ledger knows about one shipment, read in one query. Undefined for an unknown SSCC. `custody`
+ * is the whole trail in time order: created and completed, and every hand-over step (offered, accepted,
+ * rejected, withdrawn; see custody.ts), all under the shipment's `custody` key prefix.
+ */
 export async function queryProvenance(ctx: Context, ssccArg: string): Promise<ProvenanceView | undefined> {
   const shipment = await getShipment(ctx, ssccArg);
   if (!shipment) return undefined;

@@ -357,6 +357,16 @@ describe('verifyLedger', () => {
       } finally {
         await ledger.close();
       }
+      const { openLedgerReader } = await import('./ledger-reader.js');
+      const reader = await openLedgerReader(copy);
+      try {
+        expect((await reader.verify()).problems.map((p) => p.check)).toEqual(['creator-identity']);
+        // The provenance check (evidence of one snapshot) asks the org too.
+        const evidence = await reader.snapshot((session) => session.verifyEvidence());
+        expect(evidence.problems.map((p) => p.check)).toEqual(['creator-identity']);
+      } finally {
+        await reader.close();
+      }
     });
 
     it('detects a creator of an org the ledger does not know', async () => {

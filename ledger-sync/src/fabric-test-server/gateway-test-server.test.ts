@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
+import { createPrivateKey, sign as nodeSign } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { canonicalJson, makeSscc } from '@coldtrail/core';
-import { type ChaincodeEvent, checkpointers, EndorseError } from '@hyperledger/fabric-gateway';
+import * as grpc from '@grpc/grpc-js';
+import { type ChaincodeEvent, checkpointers, connect, EndorseError, hash } from '@hyperledger/fabric-gateway';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { p1363HexToDer } from '../ledger/ecdsa-der.js';
 import { verifyLedger } from '../ledger/verify-ledger.js';
 import { connectClient } from './gateway-client.test-kit.js';
 import { type GatewayTestServer, startGatewayTestServer } from './gateway-test-server.test-kit.js';
@@ -23,6 +26,7 @@ const shipment = {
   profile: { id: 'cold-2-8', lowerC: 2, upperC: 8, delayMinutes: 30, samplePeriodSeconds: 60 },
   fromSeq: 1,
 };
+const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
 const utf8 = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 
 let dir: string;
@@ -140,6 +144,43 @@ describe('Gateway test server with the unmodified fabric-gateway client', () => 
     }
   });
 
+  it('refuses a high-S signature (Fabric accepts low-S only) and accepts the same signature normalised', async () => {
+    const id = await server.identity(ORG);
+    const key = createPrivateKey(id.privateKeyPem);
+    const sign = (high: boolean) => async (message: Uint8Array) => {
+      const p1363 = nodeSign('sha256', message, { key, dsaEncoding: 'ieee-p1363' });
+      let s = BigInt(`0x${p1363.subarray(32).toString('hex')}`);
+      if (high === s <= N / 2n) s = N - s;
+      return p1363HexToDer(`${p1363.subarray(0, 32).toString('hex')}${s.toString(16).padStart(64, '0')}`);
+    };
+    const open = (high: boolean) => {
+      const client = new grpc.Client(server.endpoint, grpc.credentials.createSsl(server.tlsRootCert), {
+        'grpc.ssl_target_name_override': server.serverNameOverride,
+      });
+      const gateway = connect({
+        client,
+        identity: { mspId: ORG, credentials: Buffer.from(id.certificate) },
+        signer: sign(high),
+        hash: hash.none, // the signer gets the message and hashes it itself
+      });
+      return { gateway, client, contract: gateway.getNetwork('coldtrail').getContract('coldtrail') };
+    };
+    const high = open(true);
+    const low = open(false);
+    try {
+      const err = await high.contract.evaluateTransaction('GetShipment', SSCC).catch((e) => e);
+      expect(err.details?.[0]?.message).toMatch(/high S value/);
+      expect(JSON.parse(utf8(await low.contract.evaluateTransaction('GetShipment', SSCC)))).toMatchObject({
+        sscc: SSCC,
+      });
+    } finally {
+      for (const c of [high, low]) {
+        c.gateway.close();
+        c.client.close();
+      }
+    }
+  });
+
   it('refuses a client whose certificate is from an unknown CA', async () => {
     const outsider = await startGatewayTestServer({ dir: join(dir, 'other'), orgs: [ORG] });
     try {
@@ -195,6 +236,28 @@ describe('Gateway test server with the unmodified fabric-gateway client', () => 
     const bad = await verifyLedger(ledgerDir);
     expect(bad.ok).toBe(false);
     expect(bad.problems).toContainEqual(expect.objectContaining({ check: 'tx-signature', txId: row.tx_id }));
+  });
+
+  it('finds decoded fields that no longer match the signed envelope', async () => {
+    const ledgerDir = join(dir, 'copy-fields');
+    await execFileP('cp', ['-r', server.ledgerPath, ledgerDir]);
+    const db = new Database(join(ledgerDir, 'ledger.sqlite'));
+    const row = db
+      .prepare("SELECT tx_id, envelope FROM transactions WHERE envelope LIKE '%RegisterDevice%' LIMIT 1")
+      .get() as { tx_id: string; envelope: string };
+    const stored = JSON.parse(row.envelope);
+    stored.payload.args = ['probe-z', stored.payload.args[1]];
+    db.prepare('UPDATE transactions SET envelope = ? WHERE tx_id = ?').run(canonicalJson(stored), row.tx_id);
+    db.close();
+    const bad = await verifyLedger(ledgerDir);
+    expect(bad.problems).toContainEqual(
+      expect.objectContaining({
+        check: 'tx-record',
+        txId: row.tx_id,
+        message: expect.stringMatching(/\(args\) differ/),
+      }),
+    );
+    expect(bad.problems.some((p) => p.check === 'tx-signature')).toBe(false); // the client's signature still holds
   });
 });
 

@@ -124,6 +124,29 @@ describe('fabric-gateway errors as ColdtrailErrors', () => {
     expect(err.cause).toBeInstanceOf(GatewayError);
   });
 
+  it('maps a peer refusing the creator ("access denied") to FORBIDDEN, not to a contract refusal', () => {
+    const endorse = fabricError(
+      'RegisterDevice',
+      endorseError(status.ABORTED, 'failed to endorse transaction, see attached details for more info', [
+        peer(
+          'access denied: channel [coldtrail] creator org [Org1MSP]: the creator certificate is not issued by a CA of Org1MSP',
+        ),
+      ]),
+      'endorse',
+    );
+    expect(endorse.code).toBe('FORBIDDEN');
+    expect(endorse.message).toContain('not issued by a CA of Org1MSP');
+    const evaluate = fabricError(
+      'GetDevice',
+      gatewayError(
+        status.FAILED_PRECONDITION,
+        'evaluate call to endorser returned error: access denied: bad signature',
+      ),
+      'evaluate',
+    );
+    expect(evaluate.code).toBe('FORBIDDEN');
+  });
+
   it('maps a failed submit to ordering as UNAVAILABLE with its transaction id', () => {
     const cause = serviceError(status.ABORTED, 'failed to send transaction to orderer');
     const submitError = Object.assign(

@@ -10,6 +10,7 @@
  * | any call, gRPC DEADLINE_EXCEEDED       | TIMEOUT (a commit-status timeout: "may still commit") |
  * | any call, gRPC UNAVAILABLE / CANCELLED | UNAVAILABLE                                           |
  * | gRPC PERMISSION_DENIED/UNAUTHENTICATED | FORBIDDEN                                             |
+ * | a peer's "access denied" (the creator) | FORBIDDEN                                             |
  * | gRPC NOT_FOUND (channel, chaincode)    | NOT_FOUND                                             |
  * | gRPC INVALID_ARGUMENT/FAILED_PRECONDITION | INVALID_INPUT                                      |
  * | SubmitError / CommitStatusError, other | UNAVAILABLE                                           |
@@ -123,6 +124,23 @@ export function fabricError(fn: string, err: unknown, phase: FabricPhase): Coldt
   };
   const opts = { cause: err, details: { fn, ...details } };
   const said = gatewaySaid(err);
+  // A peer refusing the creator (unknown org, a certificate its CA did not issue, a bad signature) says
+  // "access denied" (Fabric's core/common/validation msgvalidation.go) whatever gRPC status carries it.
+  // A chaincode's own answer (`chaincode response 500, ...`) is the contract's, even if it says so too.
+  const texts = [said, ...err.details.map((d) => d.message)];
+  const fromChaincode = texts.some((t) => /chaincode response \d+/.test(t));
+  const denied = fromChaincode ? undefined : texts.find((t) => /access denied/i.test(t));
+  if (
+    denied !== undefined &&
+    err.code !== GrpcStatus.DEADLINE_EXCEEDED &&
+    err.code !== GrpcStatus.UNAVAILABLE
+  ) {
+    return new ColdtrailError(
+      ErrorCode.Forbidden,
+      `Fabric refused ${at} of ${fn} for this identity (${denied}); check mspId, and that certPath was issued by that org's CA and keyPath is its key`,
+      opts,
+    );
+  }
   switch (err.code) {
     case GrpcStatus.DEADLINE_EXCEEDED:
       return new ColdtrailError(

@@ -1,12 +1,16 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isColdtrailError } from '@coldtrail/core';
 import { describe, expect, it } from 'vitest';
+import { createIdentity } from '../ledger/identities.js';
 import {
   CONTRACT_ORG,
   CONTRACT_OTHER_ORG,
   type LedgerUnderTest,
   ledgerPortContract,
 } from '../ledger-port.contract.js';
-import type { FabricLedger } from './fabric-ledger.js';
+import { loadFabricConnection } from './fabric-config.js';
+import { type FabricLedger, openFabricLedger } from './fabric-ledger.js';
 import { startFabricTestNetwork } from './fabric-test-network.test-kit.js';
 
 const KEY = 'a'.repeat(64);
@@ -89,6 +93,32 @@ describe('FabricLedger on the Gateway test server', () => {
       const err = await failure(ledger.evaluate('GetDevice', ['probe-1']));
       expect(err.code).toBe('UNAVAILABLE');
       expect(err.message).toContain('peerEndpoint');
+    } finally {
+      await network.close();
+    }
+  });
+
+  it('is FORBIDDEN for an identity whose certificate no CA of its org issued', async () => {
+    const network = await startFabricTestNetwork([CONTRACT_ORG]);
+    try {
+      const stranger = await createIdentity(`CN=stranger,O=${CONTRACT_ORG}`);
+      writeFileSync(join(network.dir, 'stranger-cert.pem'), stranger.certificate);
+      writeFileSync(join(network.dir, 'stranger-key.pem'), stranger.keyPem);
+      const file = await network.connectionFile(CONTRACT_ORG, {
+        certPath: 'stranger-cert.pem',
+        keyPath: 'stranger-key.pem',
+      });
+      const ledger = openFabricLedger(loadFabricConnection(file, { env: {} }));
+      try {
+        expect((await failure(ledger.evaluate('GetDevice', ['probe-1']))).code).toBe('FORBIDDEN');
+        const err = await failure(ledger.submit('RegisterDevice', ['probe-1', KEY]));
+        expect(err.code).toBe('FORBIDDEN');
+        expect(err.details).toMatchObject({ phase: 'endorse' });
+      } finally {
+        await ledger.close();
+      }
+      const owner = await network.ledger(CONTRACT_ORG);
+      expect(JSON.parse(new TextDecoder().decode(await owner.evaluate('GetDevice', ['probe-1'])))).toBeNull();
     } finally {
       await network.close();
     }

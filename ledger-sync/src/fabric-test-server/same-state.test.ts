@@ -1,12 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeSscc } from '@coldtrail/core';
+import { makeSscc, systemClock } from '@coldtrail/core';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type EmbeddedLedger, openEmbeddedLedger } from '../ledger/embedded-ledger.js';
-import { createLedgerClient, type LedgerClient } from '../ledger/ledger-client.js';
+import { createLedgerClient } from '../ledger/ledger-client.js';
 import { displayKey } from '../ledger/ledger-records.js';
+import type { LedgerClient } from '../ledger-types.js';
 import { connectClient, contractPort } from './gateway-client.test-kit.js';
 import { type GatewayTestServer, startGatewayTestServer } from './gateway-test-server.test-kit.js';
 
@@ -89,7 +90,10 @@ describe('same inputs, same state', () => {
   it('gives identical state values and events through the embedded ledger and through the Gateway path', async () => {
     dir = await mkdtemp(join(tmpdir(), 'coldtrail-same-state-'));
     let now = T0;
-    embedded = await openEmbeddedLedger({ path: join(dir, 'embedded'), clock: { now: () => now } });
+    embedded = await openEmbeddedLedger({
+      path: join(dir, 'embedded'),
+      clock: { ...systemClock, now: () => now },
+    });
     await scenario(createLedgerClient(embedded.port(ORG)), (step) => {
       now = T0 + step * 60_000;
     });

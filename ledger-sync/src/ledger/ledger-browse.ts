@@ -2,6 +2,7 @@ import { ColdtrailError, canonicalJson, ErrorCode } from '@coldtrail/core';
 import type Database from 'better-sqlite3';
 import { publicKeyFromCertificate, verifySignature } from './ecdsa.js';
 import { parseEnvelope } from './envelope-schema.js';
+import { checkFabricTx } from './fabric-envelope.js';
 import {
   type BlockRow,
   type LedgerPaths,
@@ -11,6 +12,7 @@ import {
 } from './ledger-db.js';
 import { displayKey, type Version } from './ledger-records.js';
 import { loadCreatorTrust } from './verify-creator.js';
+import { LedgerCheck } from './verify-report.js';
 
 /**
  * Read-only queries over the embedded ledger's own tables, for people looking at it (`coldtrail ledger
@@ -75,7 +77,7 @@ export interface TxView {
   };
   event: ({ name: string } & ShownValue) | null;
   creator: { mspid: string; certificate: string };
-  /** As stored: hex r||s over canonical(payload). */
+  /** As stored: hex r||s over canonical(payload); for a Fabric-format envelope its DER signature, hex. */
   signature: string;
   /** The signature verifies with the key of the certificate in the envelope. */
   signatureValid: boolean;
@@ -228,11 +230,10 @@ export function openLedgerBrowser(
       const p = env.payload;
       let signatureValid = false;
       try {
-        signatureValid = verifySignature(
-          publicKeyFromCertificate(p.creator.certificate),
-          canonicalJson(p),
-          env.signature,
-        );
+        // A Fabric-format envelope is signed over its protobuf payload, checked as verify checks it.
+        signatureValid = env.fabric
+          ? !checkFabricTx(env.fabric, p).some((f) => f.check === LedgerCheck.TxSignature)
+          : verifySignature(publicKeyFromCertificate(p.creator.certificate), canonicalJson(p), env.signature);
       } catch {
         signatureValid = false;
       }

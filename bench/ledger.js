@@ -3,8 +3,9 @@
 // settings and as the world state grows to 1 million keys; printed beside the published Fabric figures.
 //
 // The workload is the server's: each device cycles CreateShipment -> 3 x AnchorReadings (60 readings each) ->
-// RecordExcursion (every other shipment) -> CompleteShipment, and after every second submit its worker runs one
-// query (GetShipment, AnchoredUpTo or QueryProvenance, in turn). One worker per device and one transaction in
+// RecordExcursion (every other shipment) -> OfferCustody to PharmacyMSP -> AcceptCustody (by PharmacyMSP) ->
+// CompleteShipment (by the new custodian), and after every second submit its worker runs one query
+// (GetShipment, AnchoredUpTo or QueryProvenance, in turn). One worker per device and one transaction in
 // flight per worker, so transactions never conflict (a conflict would be an MVCC-invalid transaction, which the
 // run counts and fails on): the concurrency is the number of devices.
 //
@@ -25,7 +26,11 @@ import { canonicalJson, gs1CheckDigit } from '@coldtrail/core';
 import { openEmbeddedLedger, resolveLedgerPaths } from '@coldtrail/ledger-sync';
 import Database from 'better-sqlite3';
 
-const ORG = 'ColdtrailOrgMSP';
+const ORG = 'ColdtrailOrgMSP'; // owns the devices, creates and anchors, hands over
+const RECEIVER = 'PharmacyMSP'; // accepts custody and completes
+const ORGS = [ORG, RECEIVER];
+const DC = 'urn:epc:id:sgln:7612345.00010.0';
+const SHOP = 'urn:epc:id:sgln:7612345.00020.0';
 const KEY = 'a'.repeat(64);
 const ROOT = '1'.repeat(64);
 const WINDOW = 60; // readings per anchor: one hour at one reading a minute
@@ -90,6 +95,7 @@ class DeviceCycle {
     this.excursions = [];
     this.shipments = 0;
     this.queries = 0;
+    this.handedOver = 0; // 0: with the owner, 1: offered, 2: accepted by the receiver
   }
 
   next() {
@@ -97,14 +103,16 @@ class DeviceCycle {
       this.sscc = nextSscc();
       this.anchors = 0;
       this.excursions = [];
+      this.handedOver = 0;
       const args = [shipmentArg(this.sscc, this.device, this.upTo + 1)];
-      return { fn: 'CreateShipment', args, kind: 'custody', done: () => {} };
+      return { org: ORG, fn: 'CreateShipment', args, kind: 'custody', done: () => {} };
     }
     if (this.anchors < ANCHORS_PER_SHIPMENT) {
       const fromSeq = this.upTo + 1;
       const toSeq = fromSeq + WINDOW - 1;
       const anchor = { device: this.device, fromSeq, toSeq, root: ROOT, count: WINDOW };
       return {
+        org: ORG,
         fn: 'AnchorReadings',
         args: [JSON.stringify(anchor)],
         kind: 'anchor',
@@ -117,14 +125,30 @@ class DeviceCycle {
     if (this.shipments % 2 === 0 && this.excursions.length === 0) {
       const e = excursionOf(this.sscc);
       return {
+        org: ORG,
         fn: 'RecordExcursion',
         args: [JSON.stringify(e)],
         kind: 'anchor',
         done: () => this.excursions.push(e),
       };
     }
+    if (this.handedOver === 0) {
+      const offer = JSON.stringify({ to: RECEIVER, location: DC });
+      const done = () => {
+        this.handedOver = 1;
+      };
+      return { org: ORG, fn: 'OfferCustody', args: [this.sscc, offer], kind: 'custody', done };
+    }
+    if (this.handedOver === 1) {
+      const done = () => {
+        this.handedOver = 2;
+      };
+      const accept = JSON.stringify({ location: SHOP });
+      return { org: RECEIVER, fn: 'AcceptCustody', args: [this.sscc, accept], kind: 'custody', done };
+    }
     const closing = JSON.stringify({ excursions: this.excursions, reason: null });
     return {
+      org: RECEIVER,
       fn: 'CompleteShipment',
       args: [this.sscc, String(this.upTo), closing],
       kind: 'custody',
@@ -217,24 +241,32 @@ export async function loadGatewayKit() {
 /** The embedded ledger's own port, in-process. */
 async function embeddedPath(dir, cut) {
   const ledger = await openEmbeddedLedger({ path: dir, ...cut });
-  return { port: ledger.port(ORG), dbFile: ledger.paths.dbFile, close: () => ledger.close() };
+  const ports = Object.fromEntries(ORGS.map((org) => [org, ledger.port(org)]));
+  return { ports, dbFile: ledger.paths.dbFile, close: () => ledger.close() };
 }
 
 /** fabric-gateway client -> Gateway test server -> embedded ledger, over gRPC + TLS on 127.0.0.1. */
 export function gatewayPath(kit) {
   return async (dir, cut) => {
-    const server = await kit.server.startGatewayTestServer({ dir, orgs: [ORG], ...cut });
+    const server = await kit.server.startGatewayTestServer({ dir, orgs: ORGS, ...cut });
+    const clients = [];
     try {
-      const client = kit.client.connectClient(server, await server.identity(ORG));
+      const ports = {};
+      for (const org of ORGS) {
+        const client = kit.client.connectClient(server, await server.identity(org));
+        clients.push(client);
+        ports[org] = kit.client.contractPort(client.contract);
+      }
       return {
-        port: kit.client.contractPort(client.contract),
+        ports,
         dbFile: resolveLedgerPaths(server.ledgerPath).dbFile,
         close: async () => {
-          client.close();
+          for (const c of clients) c.close();
           await server.close();
         },
       };
     } catch (err) {
+      for (const c of clients) c.close();
       await server.close();
       throw err;
     }
@@ -264,15 +296,16 @@ export async function runLedgerScenario({
       bulkLoad(first.dbFile, fillKeys);
     }
     const ledger = await open(dir, cut);
-    const { port, dbFile } = ledger;
+    const { ports, dbFile } = ledger;
+    const port = ports[ORG];
     const devices = Array.from({ length: concurrency }, (_, i) => new DeviceCycle(`dev-${i}`));
     await Promise.all(devices.map((d) => port.submit('RegisterDevice', [d.device, KEY])));
     // Devices start at staggered points of their cycle, so the measured mix is the steady one from the start.
     await Promise.all(
       devices.map(async (d, i) => {
-        for (let step = 0; step < i % (ANCHORS_PER_SHIPMENT + 3); step++) {
+        for (let step = 0; step < i % (ANCHORS_PER_SHIPMENT + 5); step++) {
           const tx = d.next();
-          await port.submit(tx.fn, tx.args);
+          await ports[tx.org].submit(tx.fn, tx.args);
           tx.done();
         }
       }),
@@ -293,7 +326,7 @@ export async function runLedgerScenario({
       while (performance.now() < measureTo) {
         const tx = device.next();
         const sent = performance.now();
-        const r = await port.submit(tx.fn, tx.args); // a refusal or an MVCC-invalid tx throws: fails the run
+        const r = await ports[tx.org].submit(tx.fn, tx.args); // a refusal or an MVCC-invalid tx throws: fails the run
         const now = performance.now();
         tx.done();
         if (inWindow(now)) {

@@ -1,9 +1,10 @@
-import { generateKeyPairSync, verify } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { hash, signers } from '@hyperledger/fabric-gateway';
 import { describe, expect, it } from 'vitest';
-import { nodeCryptoSigner, p1363ToDer } from './fabric-signer.js';
+import { lowS, nodeCryptoSigner, p1363ToDer } from './fabric-signer.js';
 
-const HALF_N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551') >> 1n;
+const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+const HALF_N = N >> 1n;
 
 /** Minimal DER SEQUENCE { INTEGER r, INTEGER s } reader, strict about minimal encoding. */
 function parseDer(der: Uint8Array): { r: bigint; s: bigint } {
@@ -47,6 +48,22 @@ describe('node:crypto Fabric signer', () => {
     for (const der of [theirs, ours]) {
       expect(parseDer(der).s <= HALF_N).toBe(true);
       expect(verify('sha256', message, { key: publicKey, dsaEncoding: 'der' }, der)).toBe(true);
+    }
+  });
+
+  it('normalises s to n - s exactly when s > n/2', () => {
+    const hex = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString('hex')}`);
+    const cases = [
+      HALF_N,
+      HALF_N + 1n,
+      N - 1n,
+      1n,
+      ...Array.from({ length: 200 }, () => hex(randomBytes(32)) % N),
+    ];
+    for (const v of cases) {
+      const s = Buffer.from(v.toString(16).padStart(64, '0'), 'hex');
+      lowS(s);
+      expect(hex(s)).toBe(v > HALF_N ? N - v : v);
     }
   });
 

@@ -14,7 +14,7 @@
  *   recorded invalid (MVCC_READ_CONFLICT) and reported by CommitStatus, which waits for the commit.
  * - ChaincodeEvents streams the events of valid transactions per block, from stored blocks, then live.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
 import type * as Grpc from '@grpc/grpc-js';
 import type * as FabricProtos from '@hyperledger/fabric-protos';
 import { signLowS } from '../ledger/ecdsa.js';
@@ -35,6 +35,7 @@ import { type ErrorSource, GatewayRpcError, grpc, protos } from './gateway-proto
 
 const p = protos;
 type Creator = { mspid: string; certificate: string };
+type Member = { creator: Creator; publicKey: KeyObject };
 
 export interface GatewayServiceOptions {
   ledger: GatewayLedger;
@@ -53,6 +54,7 @@ export class GatewayService {
   private readonly peer: () => ErrorSource;
   private readonly orderer: () => ErrorSource;
   private readonly endorserBytes: Uint8Array;
+  private readonly members = new Map<string, Member | AccessDenied>();
 
   constructor(o: GatewayServiceOptions) {
     this.ledger = o.ledger;
@@ -89,6 +91,31 @@ export class GatewayService {
 
   /** Who signed `data`: the SerializedIdentity must be of a known org, issued by its CA, and the signature good. */
   private creator(identityBytes: Uint8Array, data: Uint8Array, signature: Uint8Array, what: string): Creator {
+    const key = Buffer.from(identityBytes).toString('base64');
+    let known = this.members.get(key);
+    if (!known) {
+      known = this.member(identityBytes);
+      if (this.members.size > 1000) this.members.clear();
+      this.members.set(key, known);
+    }
+    if (known instanceof AccessDenied) throw known;
+    const bad = derSignatureProblem(known.publicKey, data, signature);
+    if (bad)
+      throw new AccessDenied(`access denied: the creator's signature over the ${what} is not valid: ${bad}`);
+    return known.creator;
+  }
+
+  /** The MSP's verdict on an identity, judged once per identity (certificate checks cost ~2 ms). */
+  private member(identityBytes: Uint8Array): Member | AccessDenied {
+    try {
+      return this.judge(identityBytes);
+    } catch (err) {
+      if (err instanceof AccessDenied) return err;
+      throw err;
+    }
+  }
+
+  private judge(identityBytes: Uint8Array): Member {
     let id: FabricProtos.msp.SerializedIdentity;
     try {
       id = p.msp.SerializedIdentity.deserializeBinary(identityBytes);
@@ -115,10 +142,7 @@ export class GatewayService {
         `access denied: channel [${CHANNEL}] creator org [${mspid}]: the creator certificate (${cert.subject.replace(/\n/g, ', ')}) is not issued by a CA of ${mspid}`,
       );
     }
-    const bad = derSignatureProblem(cert.publicKey, data, signature);
-    if (bad)
-      throw new AccessDenied(`access denied: the creator's signature over the ${what} is not valid: ${bad}`);
-    return { mspid, certificate };
+    return { creator: { mspid, certificate }, publicKey: cert.publicKey };
   }
 
   private parseProposal(signed: FabricProtos.peer.SignedProposal | undefined) {

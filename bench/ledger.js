@@ -321,6 +321,10 @@ export async function runLedgerScenario({
     const measureFrom = t0 + warmupSeconds * 1000;
     const measureTo = measureFrom + seconds * 1000;
     const inWindow = (t) => t >= measureFrom && t < measureTo;
+    // CPU time of this process over the window (both threads' worth on 2 cores), per committed transaction:
+    // less sensitive than tx/s to other work on the machine.
+    let cpuFrom;
+    let cpuTo;
     const worker = async (device) => {
       let n = 0;
       while (performance.now() < measureTo) {
@@ -329,6 +333,8 @@ export async function runLedgerScenario({
         const r = await ports[tx.org].submit(tx.fn, tx.args); // a refusal or an MVCC-invalid tx throws: fails the run
         const now = performance.now();
         tx.done();
+        if (cpuFrom === undefined && now >= measureFrom) cpuFrom = process.cpuUsage();
+        if (cpuTo === undefined && now >= measureTo && cpuFrom) cpuTo = process.cpuUsage(cpuFrom);
         if (inWindow(now)) {
           stats.submits++;
           if (tx.kind === 'custody') stats.custody++;
@@ -359,6 +365,7 @@ export async function runLedgerScenario({
       custodyShare: stats.custody / Math.max(1, stats.submits),
       queriesPerS: stats.queries / seconds,
       blockSize: blocks.txs / Math.max(1, blocks.blocks),
+      cpuMsPerTx: cpuTo ? (cpuTo.user + cpuTo.system) / 1000 / Math.max(1, stats.submits) : Number.NaN,
       p50: percentile(sorted, 0.5),
       p99: percentile(sorted, 0.99),
     };
@@ -379,6 +386,7 @@ function table(results) {
     'custody share of tx': (r) => `${fmt(100 * r.custodyShare)} %`,
     'queries/s (beside)': (r) => fmt(r.queriesPerS),
     'block size (tx, mean)': (r) => fmt(r.blockSize, 1),
+    'CPU ms per tx (queries incl.)': (r) => fmt(r.cpuMsPerTx, 2),
     'commit latency p50 (ms)': (r) => fmt(r.p50, 1),
     'commit latency p99 (ms)': (r) => fmt(r.p99, 1),
   };

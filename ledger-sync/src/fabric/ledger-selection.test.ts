@@ -1,6 +1,10 @@
-import { isColdtrailError } from '@coldtrail/core';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { isColdtrailError, systemClock } from '@coldtrail/core';
 import { describe, expect, it } from 'vitest';
 import { parseLedgerSyncConfig } from '../config.js';
+import { openDefaultLedger } from '../default-ledger.js';
+import { startFabricTestNetwork } from './fabric-test-network.test-kit.js';
 
 const base = { dataDir: '/tmp/x', org: 'Org1MSP' };
 
@@ -41,5 +45,50 @@ describe('ledger selection in LedgerSyncConfig', () => {
       /^fabricConnection: required when ledger is fabric/,
     );
     expect(problems({ ...base, ledger: 'besu' })).toMatch(/^ledger: /);
+  });
+});
+
+describe('openDefaultLedger with ledger: fabric', () => {
+  it('opens the Fabric ledger of the connection file, acting as its mspId, with no local verifier', async () => {
+    const network = await startFabricTestNetwork(['Org1MSP']);
+    try {
+      const file = await network.connectionFile('Org1MSP');
+      const config = parseLedgerSyncConfig(
+        { dataDir: network.dir, org: 'Org1MSP', ledger: 'fabric', fabricConnection: basename(file) },
+        {},
+      );
+      const opened = await openDefaultLedger(config, systemClock);
+      try {
+        expect(opened.verify).toBeUndefined();
+        const done = await opened.port.submit('RegisterDevice', ['probe-1', 'a'.repeat(64)]);
+        const device = JSON.parse(new TextDecoder().decode(done.result)) as { org: string };
+        expect(device.org).toBe('Org1MSP');
+      } finally {
+        await opened.close();
+      }
+      // Nothing of an embedded ledger was created in the data dir.
+      expect(existsSync(join(network.dir, 'ledger.sqlite'))).toBe(false);
+    } finally {
+      await network.close();
+    }
+  });
+
+  it('refuses an org that is not the identity it would sign as', async () => {
+    const network = await startFabricTestNetwork(['Org1MSP']);
+    try {
+      const file = await network.connectionFile('Org1MSP');
+      const config = parseLedgerSyncConfig(
+        { dataDir: network.dir, org: 'Org2MSP', ledger: 'fabric', fabricConnection: file },
+        {},
+      );
+      const err = await openDefaultLedger(config, systemClock).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isColdtrailError(err, 'INVALID_CONFIG')).toBe(true);
+      expect((err as Error).message).toContain('mspId Org1MSP');
+    } finally {
+      await network.close();
+    }
   });
 });

@@ -182,6 +182,19 @@ export class ColdtrailContract extends Contract {
     return canonicalJson(await custody.listDispenses(ctx, gtin, fromIso, toIso, pageSize, bookmark));
   }
 
+  /** A product's receipts at a site (SGLN or GLN-13), by day and time; `bookmark` '' for the first page. */
+  @Transaction(false)
+  @Returns('string')
+  async ListReceipts(
+    ctx: Context,
+    gtin: string,
+    location: string,
+    pageSize: string,
+    bookmark: string,
+  ): Promise<string> {
+    return canonicalJson(await custody.listReceipts(ctx, gtin, location, pageSize, bookmark));
+  }
+
   @Transaction(false)
   @Returns('string')
   async QueryLot(ctx: Context, gtin: string, lot: string): Promise<string> {

@@ -5,4 +5,5 @@
 export { aggregate, disaggregate } from './aggregation.js';
 export { acceptCustody, getCustody, offerCustody, rejectCustody, withdrawOffer } from './custody.js';
 export { listDispenses, recordDispense } from './dispense.js';
+export { listReceipts } from './receipts.js';
 export { queryLot, querySgtin } from './trace.js';

@@ -62,6 +62,21 @@ describe('receipts', () => {
       k.startsWith(`\u0000receipt\u0000${GTIN2}\u0000${SHOP_GLN}\u00002025-03-01\u0000`),
     );
     expect(byProduct).toHaveLength(3);
+    // Forecasting reads them per product x site, a page at a time (GLN-13 and SGLN name the same site).
+    const first = (await peer.ok(OWNER, 'ListReceipts', GTIN2, SHOP_GLN, '2', '')) as Page;
+    expect(first.records).toHaveLength(2);
+    expect(first.bookmark).toMatch(/^[A-Za-z0-9_-]+$/);
+    const second = (await peer.ok(OWNER, 'ListReceipts', GTIN2, SHOP, '2', first.bookmark)) as Page;
+    expect(second.records).toHaveLength(1);
+    expect(second.bookmark).toBe('');
+    const serials = [...first.records, ...second.records].map(
+      (x) => (x as { serial?: string; lot?: string }).serial ?? (x as { lot?: string }).lot,
+    );
+    expect(serials.sort()).toEqual(['B7', 'P-1', 'P-2']);
+    expect(await peer.ok(OWNER, 'ListReceipts', GTIN2, DC, '2', '')).toMatchObject({
+      records: [],
+      bookmark: '',
+    });
   });
 });
 
@@ -129,6 +144,7 @@ describe('dispenses', () => {
           bookmark,
         )) as Page;
         expect(page.records.length).toBeLessThanOrEqual(pageSize);
+        expect(page.bookmark).toMatch(/^[A-Za-z0-9_-]*$/);
         seen.push(...page.records.map((r) => r.quantity - 1));
         bookmark = page.bookmark;
         pages++;

@@ -1,7 +1,8 @@
-import type { DispenseEntry } from '@coldtrail/core';
+import type { DispenseEntry, LedgerPage } from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
 import { forbidden, invalid } from './errors.js';
 import * as gs1 from './gs1.js';
+import { decodeBookmark, encodeBookmark, pageSizeArg } from './pagination.js';
 import { receiptKeys, type StockHolder } from './receipts.js';
 import { callerMsp, emit, listJson, MILLIS_WIDTH, pad, readJson, txTime, writeJson } from './state.js';
 import * as v from './validate.js';
@@ -15,7 +16,6 @@ import * as v from './validate.js';
  * for the lot trace.
  */
 const FIELDS = ['gtin', 'lot', 'quantity', 'location', 'time'] as const;
-export const MAX_PAGE = 1000;
 
 export const dispenseKeys = {
   byGtin: (ctx: Context, gtin: string, millis: number, txId: string) =>
@@ -63,20 +63,15 @@ export async function recordDispense(ctx: Context, arg: string): Promise<Dispens
   return entry;
 }
 
-export interface DispensePage {
-  records: DispenseEntry[];
-  /** Pass it back for the next page; '' once the range is exhausted. */
-  bookmark: string;
-}
-
 function timeArg(value: string, name: string): number | undefined {
   return value === '' ? undefined : v.isoMillis(value, name);
 }
 
 /**
  * Dispenses of a GTIN with `from <= time < to` ('' for an open end), in time order, at most `pageSize` per
- * call. The pages come from Fabric's paginated partial-key query and the bookmark is Fabric's own, so a walk
- * sees each record exactly once even while new ones are committed. Records before `from` are skipped page
+ * call. The pages come from Fabric's paginated partial-key query; the bookmark is Fabric's (the next key) as
+ * base64url (pagination.ts), '' once the range is exhausted, so a walk sees each record exactly once even
+ * while new ones are committed. `fetchedRecordsCount` counts the records read, in range or not. Records before `from` are skipped page
  * by page (the key starts with the GTIN, and range queries over composite keys are not allowed), so a query
  * starting late in a long history costs more reads, not more results.
  */
@@ -85,16 +80,17 @@ export async function listDispenses(
   gtinArg: string,
   fromArg: string,
   toArg: string,
-  pageSizeArg: string,
+  pageSizeArg_: string,
   bookmarkArg: string,
-): Promise<DispensePage> {
+): Promise<LedgerPage<DispenseEntry>> {
   const gtin = gs1.gtin(gtinArg, 'gtin');
   const from = timeArg(fromArg, 'fromIso');
   const to = timeArg(toArg, 'toIso');
-  const pageSize = v.seqArg(pageSizeArg, 'pageSize');
-  if (pageSize > MAX_PAGE) invalid(`pageSize must be at most ${MAX_PAGE}`);
+  const pageSize = pageSizeArg(pageSizeArg_);
+  const prefix = ctx.stub.createCompositeKey('dispense', [gtin]);
   const records: DispenseEntry[] = [];
-  let bookmark = bookmarkArg;
+  let bookmark = decodeBookmark(bookmarkArg, prefix);
+  let fetchedRecordsCount = 0;
   while (records.length < pageSize) {
     const wanted = pageSize - records.length;
     const { iterator, metadata } = await ctx.stub.getStateByPartialCompositeKeyWithPagination(
@@ -108,6 +104,7 @@ export async function listDispenses(
     try {
       for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
         fetched++;
+        fetchedRecordsCount++;
         const e = JSON.parse(Buffer.from(r.value.value).toString('utf8')) as DispenseEntry;
         const t = Date.parse(e.time);
         if (to !== undefined && t >= to) {
@@ -123,7 +120,7 @@ export async function listDispenses(
     bookmark = pastEnd || fetched < wanted ? '' : metadata.bookmark;
     if (bookmark === '') break;
   }
-  return { records, bookmark };
+  return { records, fetchedRecordsCount, bookmark: encodeBookmark(bookmark) };
 }
 
 export async function dispensesOfLot(ctx: Context, gtin: string, lot: string): Promise<DispenseEntry[]> {

@@ -1,8 +1,9 @@
-import type { ReceiptEntry, ShipmentEntry } from '@coldtrail/core';
+import type { LedgerPage, ReceiptEntry, ShipmentEntry } from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
 import { contentsInside } from './aggregation.js';
 import { isSgtin } from './contents.js';
-import type { Site } from './gs1.js';
+import * as gs1 from './gs1.js';
+import { pageJson, pageSizeArg } from './pagination.js';
 import { listJson, MILLIS_WIDTH, pad, type TxTime, writeJson } from './state.js';
 
 /**
@@ -78,7 +79,7 @@ async function linesOf(ctx: Context, shipment: ShipmentEntry): Promise<Line[]> {
 export async function recordReceipt(
   ctx: Context,
   shipment: ShipmentEntry,
-  where: Site,
+  where: gs1.Site,
   org: string,
   now: TxTime,
 ): Promise<ReceiptEntry[]> {
@@ -122,4 +123,20 @@ export async function receiptsOfLot(ctx: Context, gtin: string, lot: string): Pr
 
 export async function receiptsOfSgtin(ctx: Context, gtin: string, serial: string): Promise<ReceiptEntry[]> {
   return listJson<ReceiptEntry>(ctx, 'receiptsgtin', [gtin, serial]);
+}
+
+/**
+ * One page of a product's receipts at a site, in day and time order (the forecasting read: stock movement
+ * per product x site x day). `location` is an SGLN or GLN-13; `bookmark` '' for the first page.
+ */
+export async function listReceipts(
+  ctx: Context,
+  gtinArg: string,
+  locationArg: string,
+  pageSize: string,
+  bookmark: string,
+): Promise<LedgerPage<ReceiptEntry>> {
+  const gtin = gs1.gtin(gtinArg, 'gtin');
+  const { site } = gs1.sgln(locationArg, 'location');
+  return pageJson<ReceiptEntry>(ctx, 'receipt', [gtin, site], pageSizeArg(pageSize), bookmark);
 }

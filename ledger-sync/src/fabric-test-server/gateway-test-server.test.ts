@@ -128,6 +128,24 @@ describe('Gateway test server with the unmodified fabric-gateway client', () => 
     }
   });
 
+  it('issues identities with Fabric CA attributes that the contract reads (coldtrail.role)', async () => {
+    const budget = canonicalJson({ gtin: '09506000134352', lowerC: 2, upperC: 8, allowedMinutes: 120 });
+    const quality = connectClient(server, await server.identity(ORG, { 'coldtrail.role': 'quality' }));
+    const plain = connectClient(server, await server.identity(ORG));
+    try {
+      const refused = await plain.contract.submitTransaction('DefineStabilityBudget', budget).catch((e) => e);
+      expect(refused).toBeInstanceOf(EndorseError);
+      expect(refused.details[0].message).toMatch(/FORBIDDEN: .*coldtrail\.role=quality/);
+      const defined = JSON.parse(
+        utf8(await quality.contract.submitTransaction('DefineStabilityBudget', budget)),
+      );
+      expect(defined).toMatchObject({ gtin: '09506000134352', allowedMinutes: 120 });
+    } finally {
+      quality.close();
+      plain.close();
+    }
+  });
+
   it('refuses a proposal signed by a key that is not the certificate’s', async () => {
     const id = await server.identity(ORG);
     const other = await server.identity(ORG);

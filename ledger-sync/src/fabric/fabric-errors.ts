@@ -96,7 +96,13 @@ export function fabricCommitError(
 }
 
 /** Any error from a fabric-gateway call for `fn` (in `phase` when the error class does not say). */
-export function fabricError(fn: string, err: unknown, phase: FabricPhase): ColdtrailError {
+export function fabricError(
+  fn: string,
+  err: unknown,
+  phase: FabricPhase,
+  /** The connection's peerEndpoint, named in the messages that ask to check the peer. */
+  peerEndpoint?: string,
+): ColdtrailError {
   if (err instanceof ColdtrailError) return err;
   if (err instanceof CommitError) return fabricCommitError(fn, err.transactionId, err.code);
   if (!(err instanceof GatewayError)) {
@@ -154,7 +160,7 @@ export function fabricError(fn: string, err: unknown, phase: FabricPhase): Coldt
     case GrpcStatus.CANCELLED:
       return new ColdtrailError(
         ErrorCode.Unavailable,
-        `Fabric gateway is unavailable for ${at} of ${fn} (${said}); check that the peer at peerEndpoint runs and that tlsRootCertPath and serverNameOverride match its TLS certificate`,
+        `Fabric gateway is unavailable for ${at} of ${fn} (${said}); check that the peer at ${peerEndpoint ?? 'peerEndpoint'} runs and that tlsRootCertPath and serverNameOverride match its TLS certificate`,
         opts,
       );
     case GrpcStatus.PERMISSION_DENIED:

@@ -92,7 +92,7 @@ describe('FabricLedger on the Gateway test server', () => {
       await network.server.close();
       const err = await failure(ledger.evaluate('GetDevice', ['probe-1']));
       expect(err.code).toBe('UNAVAILABLE');
-      expect(err.message).toContain('peerEndpoint');
+      expect(err.message).toContain(`the peer at ${network.server.endpoint} runs`);
     } finally {
       await network.close();
     }

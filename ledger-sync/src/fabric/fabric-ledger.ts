@@ -79,7 +79,7 @@ export function openFabricLedger(connection: FabricConnection): FabricLedger {
       if (!status.successful) throw fabricCommitError(fn, status.transactionId, status.code, blockNumber);
       return { txId: status.transactionId, blockNumber, result: submitted.getResult() };
     } catch (err) {
-      throw fabricError(fn, err, phase);
+      throw fabricError(fn, err, phase, connection.peerEndpoint);
     }
   };
 
@@ -87,7 +87,7 @@ export function openFabricLedger(connection: FabricConnection): FabricLedger {
     try {
       return await contract.evaluate(fn, { arguments: [...args] });
     } catch (err) {
-      throw fabricError(fn, err, 'evaluate');
+      throw fabricError(fn, err, 'evaluate', connection.peerEndpoint);
     }
   };
 

@@ -97,6 +97,8 @@ export async function openGatewayLedger(opts: {
 class Ledger implements GatewayLedger {
   private readonly pending = new Map<string, Promise<CommitOutcome>>();
   private readonly waiters = new Map<string, Set<() => void>>();
+  /** Transactions whose block could not be written (they are in no block). */
+  private readonly failed = new Map<string, Error>();
   private blockSignal: { promise: Promise<void>; resolve: () => void };
   private readonly txStatus: Database.Statement<
     [string],
@@ -131,6 +133,7 @@ class Ledger implements GatewayLedger {
   commit(tx: OrderedTx): Promise<CommitOutcome> {
     const outcome = this.committer.enqueue(tx);
     this.pending.set(tx.txId, outcome);
+    outcome.catch((err: unknown) => this.failed.set(tx.txId, err as Error));
     const settle = () => {
       this.pending.delete(tx.txId);
       for (const wake of this.waiters.get(tx.txId) ?? []) wake();
@@ -151,6 +154,8 @@ class Ledger implements GatewayLedger {
     for (;;) {
       const row = this.txStatus.get(txId);
       if (row) return { blockNumber: row.block_number, validationCode: row.validation_code };
+      const failed = this.failed.get(txId);
+      if (failed) throw new Error(`transaction ${txId} was not committed: ${failed.message}`);
       if (abort.aborted || this.closed)
         throw new Error('the commit status request ended before the transaction committed');
       await new Promise<void>((resolve) => {

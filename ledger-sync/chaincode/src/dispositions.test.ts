@@ -17,7 +17,10 @@ let peer: MemoryPeer;
 
 beforeAll(async () => {
   quality = { org: PHARMA, certificate: await certificateWith('anna.qp', { 'coldtrail.role': 'quality' }) };
-  carrierUser = { org: CARRIER, certificate: await certificateWith('driver1', { 'coldtrail.role': 'carrier' }) };
+  carrierUser = {
+    org: CARRIER,
+    certificate: await certificateWith('driver1', { 'coldtrail.role': 'carrier' }),
+  };
 });
 beforeEach(async () => {
   peer = await MemoryPeer.create();
@@ -85,7 +88,9 @@ describe('dispositions', () => {
     expect(await peer.refused(CARRIER, 'SetDisposition', set('quarantine', { reason: 'x' }))).toMatch(
       /^CONFLICT: .* is destroyed/,
     );
-    expect(await peer.refused(quality, 'SetDisposition', set('release', { reason: 'x' }))).toMatch(/^CONFLICT/);
+    expect(await peer.refused(quality, 'SetDisposition', set('release', { reason: 'x' }))).toMatch(
+      /^CONFLICT/,
+    );
     expect(await peer.ok(OWNER, 'GetDisposition', JSON.stringify(LOT))).toMatchObject({ seq: 4 });
   });
 
@@ -129,7 +134,9 @@ describe('dispositions', () => {
     expect(
       await peer.refused(OWNER, 'GetDisposition', JSON.stringify({ gtin: '07612345678901', lot: 'L' })),
     ).toMatch(/wrong GS1 check digit/);
-    expect(await peer.refused(OWNER, 'GetDisposition', JSON.stringify({ gtin: GTIN }))).toMatch(/INVALID_INPUT/);
+    expect(await peer.refused(OWNER, 'GetDisposition', JSON.stringify({ gtin: GTIN }))).toMatch(
+      /INVALID_INPUT/,
+    );
     expect(await peer.refused(OWNER, 'SetDisposition', set('discard'))).toMatch(/action must be one of/);
   });
 
@@ -173,7 +180,7 @@ describe('dispositions', () => {
       seen.push(...page.records.map((r) => r.seq));
       bookmark = page.bookmark;
       pages++;
-      expect(bookmark).not.toMatch(/\u0000/);
+      expect(bookmark.includes(String.fromCharCode(0))).toBe(false);
     } while (bookmark !== '');
     expect(pages).toBe(5);
     expect(seen).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
@@ -181,7 +188,10 @@ describe('dispositions', () => {
       records: { reason: string; at: string; cbvDisposition: string }[];
     };
     expect(all.records.map((r) => r.reason).slice(0, 3)).toEqual(['hold 0', 'ok 0', 'hold 1']);
-    expect(all.records.map((r) => r.cbvDisposition).slice(0, 2)).toEqual(['non_sellable_other', 'conformant']);
+    expect(all.records.map((r) => r.cbvDisposition).slice(0, 2)).toEqual([
+      'non_sellable_other',
+      'conformant',
+    ]);
     const times = all.records.map((r) => r.at);
     expect([...times].sort()).toEqual(times);
     expect(new Set(times).size).toBe(22);

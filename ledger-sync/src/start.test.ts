@@ -182,6 +182,23 @@ describe('ledger-sync start(): ingest to verified provenance', () => {
     expect((await handle.provenance(SSCC)).verification.ok).toBe(true);
   });
 
+  it('revokes a device only after anchoring what it stored: its batches are refused, its shipment completes', async () => {
+    expect(await handle.ledger.anchoredUpTo(device.id)).toBe(320);
+    expect(await handle.revokeDevice(device.id, 'stolen')).toMatchObject({
+      status: 'revoked',
+      reason: 'stolen',
+    });
+    expect(await handle.ledger.anchoredUpTo(device.id)).toBe(LAST);
+    expect(await handle.directory.lookup(device.id)).toBeUndefined();
+    const lane = laneStream(device.id, tempAt);
+    lane.next(LAST);
+    const late = await batchOf(lane.next(10), device.signer);
+    expect((await handle.ingest.ingest(ORG, device.id, payload(late))).status).not.toBe('stored');
+    const done = await handle.completeShipment(SSCC, LAST);
+    expect(done.shipment).toMatchObject({ status: 'completed', toSeq: LAST });
+    expect((await handle.provenance(SSCC)).verification.ok).toBe(true);
+  });
+
   it('anchors at start what was stored but not anchored before a restart (unless told not to)', async () => {
     await handle.close();
     handle = await start(

@@ -160,6 +160,26 @@ function assemble(
       return entry;
     },
     async revokeDevice(id, reason) {
+      // The contract anchors no reading of a revoked device, so refuse the device's batches from now on,
+      // anchor everything stored before the revocation (a shipment it carries can then still be completed
+      // with what was stored), and only then revoke. A ledger that cannot take the anchors does not delay
+      // the revocation: a stolen device is shut out first.
+      const current = await ledger.getDevice(id);
+      if (current && current.status !== 'revoked') {
+        directory.remember({ ...current, status: 'revoked' });
+        const stored = (await store.head(id)).seq;
+        if (stored > 0) {
+          await anchorer
+            .exclusive(id, (anchorPending) => anchorPending(stored))
+            .catch((err: unknown) =>
+              log.warn('revoke-anchor-failed', {
+                device: id,
+                storedUpTo: stored,
+                error: (err as Error).message,
+              }),
+            );
+        }
+      }
       const entry = await ledger.revokeDevice(id, reason ?? null);
       directory.remember(entry);
       return entry;

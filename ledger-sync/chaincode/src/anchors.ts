@@ -26,6 +26,13 @@ export async function anchorReadings(ctx: Context, anchorArg: string): Promise<A
   if (!owner) notFound(`device ${device} is not registered`);
   const org = callerMsp(ctx);
   if (owner.org !== org) forbidden(`only ${owner.org}, the owner of ${device}, may anchor its readings`);
+  // A revoked device's key may be in other hands: nothing it signed is anchored from then on (ledger-sync
+  // anchors what it stored before it revokes a device).
+  if (owner.status === 'revoked') {
+    conflict(
+      `device ${device} was revoked at ${owner.revokedAt ?? '?'}: its readings are no longer anchored`,
+    );
+  }
 
   const key = keys.anchor(ctx, device, fromSeq);
   const existing = await readJson<AnchorEntry>(ctx, key);

@@ -71,6 +71,20 @@ describe('device revocation', () => {
     expect(await peer.ok(OWNER, 'GetDevice', 'probe-1')).toMatchObject({ status: 'revoked', publicKey: KEY });
   });
 
+  it("anchors none of a revoked device's readings, and lets only its owner anchor before", async () => {
+    const anchor = (fromSeq: number, toSeq: number) =>
+      JSON.stringify({ device: 'probe-1', fromSeq, toSeq, root: '1'.repeat(64), count: toSeq - fromSeq + 1 });
+    expect(await peer.refused(OTHER, 'AnchorReadings', anchor(1, 5))).toMatch(
+      /^FORBIDDEN: only ColdtrailOrgMSP/,
+    );
+    await peer.ok(OWNER, 'AnchorReadings', anchor(1, 5));
+    await peer.ok(OWNER, 'RevokeDevice', 'probe-1', 'stolen');
+    expect(await peer.refused(OWNER, 'AnchorReadings', anchor(6, 9))).toMatch(
+      /^CONFLICT: device probe-1 was revoked at .*: its readings are no longer anchored/,
+    );
+    expect(await peer.ok(OWNER, 'AnchoredUpTo', 'probe-1')).toBe(5);
+  });
+
   it('refuses a new shipment on a revoked device', async () => {
     await peer.ok(OWNER, 'RevokeDevice', 'probe-1', 'retired');
     expect(await peer.refused(OWNER, 'CreateShipment', shipment())).toMatch(/^CONFLICT: .*revoked/);

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { cachingClientIdentity } from './client-identity-cache.js';
 import type { SimulationStub } from './simulation-stub.js';
 
 /**
@@ -23,6 +24,30 @@ interface SpiChaincode {
 }
 
 const require = createRequire(import.meta.url);
+const SPI_MODULE = 'fabric-shim/lib/contract-spi/chaincodefromcontract';
+
+/**
+ * The SPI module with ClientIdentity parsed once per creator (see client-identity-cache.ts). The SPI takes
+ * `ClientIdentity` from lib/chaincode.js's exports when it loads, into a module constant; so a private copy of
+ * the module is loaded while that export is the caching constructor, and the export and require cache are put
+ * back at once: anything else in the process that uses fabric-shim gets it unchanged.
+ */
+function loadSpi(): new (...args: unknown[]) => SpiChaincode {
+  const shim = require('fabric-shim/lib/chaincode');
+  const path = require.resolve(SPI_MODULE);
+  const Original = shim.ClientIdentity;
+  const cached = require.cache[path];
+  delete require.cache[path];
+  shim.ClientIdentity = cachingClientIdentity(Original);
+  try {
+    return require(SPI_MODULE);
+  } finally {
+    shim.ClientIdentity = Original;
+    if (cached) require.cache[path] = cached;
+    else delete require.cache[path];
+  }
+}
+
 let loading: Promise<ContractRuntime> | undefined;
 
 async function load(): Promise<ContractRuntime> {
@@ -33,7 +58,7 @@ async function load(): Promise<ContractRuntime> {
   // setLevel() cannot be used: it stores the winston name ('fatal'), which getLogger maps back to 'info'.
   process.env.CORE_CHAINCODE_LOGGING_LEVEL ??= 'CRITICAL';
   const { contracts } = await import('@coldtrail/chaincode');
-  const ChaincodeFromContract = require('fabric-shim/lib/contract-spi/chaincodefromcontract');
+  const ChaincodeFromContract = loadSpi();
   const { JSONSerializer } = require('fabric-contract-api');
   const serializers = { transaction: 'jsonSerializer', serializers: { jsonSerializer: JSONSerializer } };
   // The SPI appends its system contract to the array and fills in the metadata object: give it fresh ones.

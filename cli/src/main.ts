@@ -96,6 +96,45 @@ export function buildProgram(): Command {
       (await import('./commands/shipment-complete.js')).shipmentComplete(sscc, opts),
     );
 
+  const custody = program
+    .command('custody')
+    .description(
+      'hand custody of a shipment over: offer, accept, reject, withdraw, show (through the server holding the data dir, if any)',
+    );
+  const ORG_HELP =
+    "the org acting (MSP id; default: the data dir's own org; a running server acts only as its own)";
+  const custodyCmd = (name: string, description: string) =>
+    custody
+      .command(name)
+      .description(description)
+      .argument('<sscc>', 'SSCC of the shipment (18 digits; "(00)" prefix allowed)')
+      .option('--data-dir <dir>', DATA_DIR_HELP)
+      .option('--org <msp>', ORG_HELP)
+      .option('--json', "print the contract's answer as JSON");
+  custodyCmd('offer', 'offer the shipment to another org at a site (by its custodian)')
+    .requiredOption('--to <msp>', 'the org that is to receive it (MSP id)')
+    .requiredOption('--location <sgln>', 'where: urn:epc:id:sgln:<prefix>.<ref>.<ext> or a 13-digit GLN')
+    .action(async (sscc, opts) => (await import('./commands/custody-commands.js')).custodyOffer(sscc, opts));
+  custodyCmd('accept', 'accept the open offer (by the org it names): it becomes the custodian')
+    .requiredOption('--location <sgln>', 'where it was received (SGLN or GLN)')
+    .action(async (sscc, opts) => (await import('./commands/custody-commands.js')).custodyAccept(sscc, opts));
+  custodyCmd('reject', 'reject the open offer (by the org it names), saying why')
+    .requiredOption('--location <sgln>', 'where it was refused (SGLN or GLN)')
+    .requiredOption('--reason <text>', 'why (recorded on the ledger)')
+    .action(async (sscc, opts) => (await import('./commands/custody-commands.js')).custodyReject(sscc, opts));
+  custodyCmd('withdraw', 'withdraw an unanswered offer (by the org that made it)')
+    .option('--reason <text>', 'why (recorded on the ledger)')
+    .action(async (sscc, opts) =>
+      (await import('./commands/custody-commands.js')).custodyWithdraw(sscc, opts),
+    );
+  custody
+    .command('show')
+    .description('custodian, open offer and custody events of a shipment (reads only)')
+    .argument('<sscc>', 'SSCC of the shipment (18 digits; "(00)" prefix allowed)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--json', 'print JSON: {"sscc","custodian","openOffer","events"}')
+    .action(async (sscc, opts) => (await import('./commands/custody-commands.js')).custodyShow(sscc, opts));
+
   const reading = program.command('reading').description('single readings and their proofs');
   reading
     .command('prove')

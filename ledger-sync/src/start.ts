@@ -58,6 +58,8 @@ export interface LedgerSyncHandle {
   /** For the broker's device authentication. */
   directory: DeviceDirectory;
   ledger: LedgerClient;
+  /** The ledger port itself, for contract functions `ledger` does not wrap (the CLI's custody hand-over). */
+  port: LedgerPort;
   registerDevice(device: { id: string; publicKey: string }): Promise<DeviceEntry>;
   /** Revokes the device on the ledger; from then on `directory` refuses it. */
   revokeDevice(id: string, reason?: string | null): Promise<DeviceEntry>;
@@ -109,7 +111,7 @@ export async function start(
     const store =
       deps.store ??
       life.add('reading store', SqliteReadingStore.open(resolve(config.dataDir, config.readingsFile)));
-    return assemble(config, createLedgerClient(port), store, verifyLedger, { ...time, log }, life);
+    return assemble(config, createLedgerClient(port), store, verifyLedger, { ...time, log }, life, port);
   });
 }
 
@@ -120,6 +122,7 @@ function assemble(
   verifyLedger: LedgerVerifier | undefined,
   { clock, timers, log }: { clock: Clock; timers: TimerClock; log: Log },
   life: Lifecycle,
+  port: LedgerPort,
 ): LedgerSyncHandle {
   const directory = createLedgerDirectory(ledger);
   const anchorer = createAnchorer({
@@ -154,6 +157,7 @@ function assemble(
     ingest,
     directory,
     ledger,
+    port,
     async registerDevice(device) {
       const entry = await ledger.registerDevice(device);
       directory.remember(entry);

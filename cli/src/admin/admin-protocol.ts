@@ -5,7 +5,7 @@ import { z } from 'zod';
 /**
  * The admin socket of `coldtrail server start` (README "Admin socket"): a Unix socket at `<data dir>/admin.sock`,
  * mode 0600 (only the user running the server may use it), that the operator's commands (`device enroll`,
- * `device revoke`, `shipment create|complete`) go through while a server holds the data dir, so no second
+ * `device revoke`, `shipment create|complete`, `custody offer|accept|reject|withdraw`) go through while a server holds the data dir, so no second
  * process ever writes the server's files behind its back.
  *
  * Framing: one JSON object per line (UTF-8, `\n`), requests and responses alike; a connection may carry any
@@ -33,6 +33,10 @@ export const AdminOp = {
   Revoke: 'device.revoke',
   CreateShipment: 'shipment.create',
   CompleteShipment: 'shipment.complete',
+  OfferCustody: 'custody.offer',
+  AcceptCustody: 'custody.accept',
+  RejectCustody: 'custody.reject',
+  WithdrawOffer: 'custody.withdraw',
 } as const;
 export type AdminOp = (typeof AdminOp)[keyof typeof AdminOp];
 
@@ -56,10 +60,26 @@ export const completeShipmentArgs = z.strictObject({
   reason: text.nullable().optional(),
 });
 
+/**
+ * The custody hand-over (`coldtrail custody ...`). `org` is the org acting; absent, the server's own. The
+ * server acts only as its own org (a different one is refused: it holds no other org's ledger session), and
+ * the contract checks SGLNs, who may act and the offer's state; lengths are bounded here.
+ */
+const sgln = z.string().min(1).max(100);
+const sscc = z.string().max(40);
+export const offerCustodyArgs = z.strictObject({ org: id.optional(), sscc, to: id, location: sgln });
+export const acceptCustodyArgs = z.strictObject({ org: id.optional(), sscc, location: sgln });
+export const rejectCustodyArgs = z.strictObject({ org: id.optional(), sscc, location: sgln, reason: text });
+export const withdrawOfferArgs = z.strictObject({ org: id.optional(), sscc, reason: text.optional() });
+
 export type EnrollArgs = z.infer<typeof enrollArgs>;
 export type RevokeArgs = z.infer<typeof revokeArgs>;
 export type CreateShipmentArgs = z.infer<typeof createShipmentArgs>;
 export type CompleteShipmentArgs = z.infer<typeof completeShipmentArgs>;
+export type OfferCustodyArgs = z.infer<typeof offerCustodyArgs>;
+export type AcceptCustodyArgs = z.infer<typeof acceptCustodyArgs>;
+export type RejectCustodyArgs = z.infer<typeof rejectCustodyArgs>;
+export type WithdrawOfferArgs = z.infer<typeof withdrawOfferArgs>;
 
 export const adminRequestSchema = z.discriminatedUnion('op', [
   z.strictObject({ id: requestId, op: z.literal(AdminOp.Status) }),
@@ -67,7 +87,15 @@ export const adminRequestSchema = z.discriminatedUnion('op', [
   z.strictObject({ id: requestId, op: z.literal(AdminOp.Revoke), args: revokeArgs }),
   z.strictObject({ id: requestId, op: z.literal(AdminOp.CreateShipment), args: createShipmentArgs }),
   z.strictObject({ id: requestId, op: z.literal(AdminOp.CompleteShipment), args: completeShipmentArgs }),
+  z.strictObject({ id: requestId, op: z.literal(AdminOp.OfferCustody), args: offerCustodyArgs }),
+  z.strictObject({ id: requestId, op: z.literal(AdminOp.AcceptCustody), args: acceptCustodyArgs }),
+  z.strictObject({ id: requestId, op: z.literal(AdminOp.RejectCustody), args: rejectCustodyArgs }),
+  z.strictObject({ id: requestId, op: z.literal(AdminOp.WithdrawOffer), args: withdrawOfferArgs }),
 ]);
+export type CustodyRequest = Extract<
+  AdminRequest,
+  { op: 'custody.offer' | 'custody.accept' | 'custody.reject' | 'custody.withdraw' }
+>;
 export type AdminRequest = z.infer<typeof adminRequestSchema>;
 
 export const adminErrorSchema = z.object({

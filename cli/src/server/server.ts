@@ -6,6 +6,7 @@ import { AdminOp, type AdminRequest } from '../admin/admin-protocol.js';
 import { startAdminServer } from '../admin/admin-server.js';
 import { ledgerSyncDir } from '../data-dir.js';
 import { CloseStack } from '../demo/close-stack.js';
+import { custodyOrgOfServer, runCustody } from '../operator/custody-ops.js';
 import { serverOrg } from '../operator/data-dir-org.js';
 import { operatorOps } from '../operator/operator-ops.js';
 import { deviceConfigs } from './device-configs.js';
@@ -115,6 +116,12 @@ export async function startServer(
           await configs.completed(done.shipment);
           return done;
         }
+        case AdminOp.OfferCustody:
+        case AdminOp.AcceptCustody:
+        case AdminOp.RejectCustody:
+        case AdminOp.WithdrawOffer:
+          custodyOrgOfServer(request, org, dataDir);
+          return runCustody(ls.port, request);
         default:
           return request satisfies never;
       }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { cachingClientIdentity } from './client-identity-cache.js';
+import { quietFabricLoggers } from './quiet-loggers.js';
 import type { SimulationStub } from './simulation-stub.js';
 
 /**
@@ -57,6 +58,8 @@ async function load(): Promise<ContractRuntime> {
   // is created or fetched; so it is set here (unless an operator chose one) before the modules load. Their own
   // setLevel() cannot be used: it stores the winston name ('fatal'), which getLogger maps back to 'info'.
   process.env.CORE_CHAINCODE_LOGGING_LEVEL ??= 'CRITICAL';
+  // winston formats every line before its transports drop it: disabled levels are made to return at once.
+  quietFabricLoggers();
   const { contracts } = await import('@coldtrail/chaincode');
   const ChaincodeFromContract = loadSpi();
   const { JSONSerializer } = require('fabric-contract-api');

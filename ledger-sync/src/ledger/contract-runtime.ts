@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { cachingClientIdentity } from './client-identity-cache.js';
 import { quietFabricLoggers } from './quiet-loggers.js';
 import type { SimulationStub } from './simulation-stub.js';
+import { type DataMarshallLike, fastHandleParameters } from './spi-parameters.js';
 
 /**
  * Runs the coldtrail contract class in-process through fabric-shim's contract SPI
@@ -22,6 +23,7 @@ export interface ContractRuntime {
 
 interface SpiChaincode {
   Invoke(stub: unknown): Promise<{ status: number; payload?: Uint8Array; message?: string }>;
+  contractImplementations: Record<string, { dataMarshall: DataMarshallLike }>;
 }
 
 const require = createRequire(import.meta.url);
@@ -72,6 +74,9 @@ async function load(): Promise<ContractRuntime> {
     'coldtrail',
     '0.1.0',
   );
+  // Parameter marshalling without the per-call schema compile and eager debug formatting (spi-parameters.ts).
+  for (const impl of Object.values(chaincode.contractImplementations))
+    fastHandleParameters(impl.dataMarshall);
   return {
     async invoke(stub) {
       const res = await chaincode.Invoke(stub);

@@ -1,43 +1,21 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { makeSscc } from '@coldtrail/core';
 import { createLedgerClient, openEmbeddedLedger } from '@coldtrail/ledger-sync';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildSampleLedger } from '../../../ledger-sync/src/ledger/sample-ledger.test-kit.js';
+import { describe, expect, it } from 'vitest';
 import { ledgerSyncDir } from '../data-dir.js';
 import { describeFailure, Exit } from '../exit-codes.js';
 import { ledgerBlocks } from './ledger-blocks.js';
+import { sampleLedgerPerFile } from './ledger-browse.test-kit.js';
 import { ledgerHistory } from './ledger-history.js';
 import { ledgerTx } from './ledger-tx.js';
 
 const SSCC = makeSscc(0, '3761234', 21);
-let root: string;
-let dataDir: string;
-const out: string[] = [];
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'coldtrail-ledger-blocks-'));
-  dataDir = join(root, 'data');
-  await buildSampleLedger(ledgerSyncDir(dataDir), SSCC); // blocks 0..4, one transaction each
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  out.length = 0;
-});
-
-function capture(): void {
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-}
-
-const json = () => JSON.parse(out.splice(0).join(''));
+// blocks 0..4, one transaction each
+const { root, dataDir, out, capture, json } = sampleLedgerPerFile('ledger-blocks', SSCC);
 
 /** The blocks table and its transactions as stored, read with a plain connection. */
 function stored(dir = dataDir) {

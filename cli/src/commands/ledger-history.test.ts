@@ -1,47 +1,14 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeSscc } from '@coldtrail/core';
-import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildSampleLedger } from '../../../ledger-sync/src/ledger/sample-ledger.test-kit.js';
-import { ledgerSyncDir } from '../data-dir.js';
+import { describe, expect, it } from 'vitest';
 import { describeFailure, Exit } from '../exit-codes.js';
+import { sampleLedgerPerFile, sql } from './ledger-browse.test-kit.js';
 import { ledgerHistory } from './ledger-history.js';
 
 const SSCC = makeSscc(0, '3761234', 42);
-let root: string;
-let dataDir: string;
-const out: string[] = [];
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'coldtrail-ledger-history-'));
-  dataDir = join(root, 'data');
-  await buildSampleLedger(ledgerSyncDir(dataDir), SSCC); // blocks 0..4, one transaction each
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  out.length = 0;
-});
-
-function capture(): void {
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-}
-
-const json = () => JSON.parse(out.splice(0).join(''));
-
-function sql<T>(dir: string, fn: (db: Database.Database) => T): T {
-  const db = new Database(join(ledgerSyncDir(dir), 'ledger.sqlite'));
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
+// blocks 0..4, one transaction each
+const { root, dataDir, out, capture, json } = sampleLedgerPerFile('ledger-history', SSCC);
 
 const txs = (dir = dataDir) =>
   sql(dir, (db) => db.prepare('SELECT tx_id, envelope FROM transactions ORDER BY block_number').all()) as {

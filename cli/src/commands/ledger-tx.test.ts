@@ -1,46 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeSscc } from '@coldtrail/core';
-import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildSampleLedger } from '../../../ledger-sync/src/ledger/sample-ledger.test-kit.js';
+import { describe, expect, it } from 'vitest';
 import { ledgerSyncDir } from '../data-dir.js';
 import { Exit } from '../exit-codes.js';
+import { sampleLedgerPerFile, sql } from './ledger-browse.test-kit.js';
 import { ledgerTx } from './ledger-tx.js';
 
 const SSCC = makeSscc(0, '3761234', 35);
-let root: string;
-let dataDir: string;
-const out: string[] = [];
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'coldtrail-ledger-tx-'));
-  dataDir = join(root, 'data');
-  await buildSampleLedger(ledgerSyncDir(dataDir), SSCC); // blocks 0..4, one transaction each
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  out.length = 0;
-});
-
-function capture(): void {
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
-}
-
-function sql<T>(dir: string, fn: (db: Database.Database) => T): T {
-  const db = new Database(join(ledgerSyncDir(dir), 'ledger.sqlite'));
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
+// blocks 0..4, one transaction each
+const { root, dataDir, out, capture } = sampleLedgerPerFile('ledger-tx', SSCC);
 
 /** The stored row of the transaction in block `n`. */
 const row = (n: number, dir = dataDir) =>

@@ -1,27 +1,14 @@
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { certificateWith } from './test-certificates.test-kit.js';
-import { type Caller, MemoryPeer } from './test-harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CARRIER, GTIN, LOT, OWNER, PHARMA, SSCC } from './quality-fixtures.test-kit.js';
+import { roleCaller } from './test-certificates.test-kit.js';
+import { MemoryPeer } from './test-harness.js';
 
 // Runs the tsc output (dist/) through fabric-shim's contract SPI: `npx tsc -b ledger-sync/chaincode` first.
-const OWNER = 'ColdtrailOrgMSP';
-const CARRIER = 'CarrierOrgMSP';
-const PHARMA = 'PharmaOrgMSP';
-const GTIN = '07612345678900';
-const LOT = { gtin: GTIN, lot: 'L2025-01' };
-const SSCC = '037612345000000014';
 const SGTIN = { gtin: GTIN, serial: 'SN0001' };
+const quality = await roleCaller(PHARMA, 'anna.qp', 'quality');
+const carrierUser = await roleCaller(CARRIER, 'driver1', 'carrier');
 
-let quality: Caller;
-let carrierUser: Caller;
 let peer: MemoryPeer;
-
-beforeAll(async () => {
-  quality = { org: PHARMA, certificate: await certificateWith('anna.qp', { 'coldtrail.role': 'quality' }) };
-  carrierUser = {
-    org: CARRIER,
-    certificate: await certificateWith('driver1', { 'coldtrail.role': 'carrier' }),
-  };
-});
 beforeEach(async () => {
   peer = await MemoryPeer.create();
 });

@@ -1,26 +1,14 @@
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { certificateWith } from './test-certificates.test-kit.js';
-import { type Caller, MemoryPeer } from './test-harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CARRIER, GTIN, LOT, OWNER, PHARMA, SSCC } from './quality-fixtures.test-kit.js';
+import { roleCaller } from './test-certificates.test-kit.js';
+import { MemoryPeer } from './test-harness.js';
 
 // Runs the tsc output (dist/) through fabric-shim's contract SPI: `npx tsc -b ledger-sync/chaincode` first.
-const OWNER = 'ColdtrailOrgMSP';
-const CARRIER = 'CarrierOrgMSP';
-const PHARMA = 'PharmaOrgMSP';
-const GTIN = '07612345678900';
-const LOT = { gtin: GTIN, lot: 'L2025-01' };
-const SSCC = '037612345000000014';
 const SSCC2 = '037612345000000021';
+const quality = await roleCaller(PHARMA, 'qa.lead', 'quality');
+const rivalQuality = await roleCaller(OWNER, 'qa.other', 'quality');
 
-let quality: Caller;
-let rivalQuality: Caller;
 let peer: MemoryPeer;
-beforeAll(async () => {
-  quality = { org: PHARMA, certificate: await certificateWith('qa.lead', { 'coldtrail.role': 'quality' }) };
-  rivalQuality = {
-    org: OWNER,
-    certificate: await certificateWith('qa.other', { 'coldtrail.role': 'quality' }),
-  };
-});
 beforeEach(async () => {
   peer = await MemoryPeer.create();
 });

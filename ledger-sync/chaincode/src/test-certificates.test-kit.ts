@@ -27,3 +27,12 @@ export async function certificateWith(cn: string, attrs?: Record<string, string>
   );
   return cert.toString('pem');
 }
+
+/** A MemoryPeer caller of `org` whose certificate (CN `cn`) carries the attribute coldtrail.role=`role`. */
+export async function roleCaller(
+  org: string,
+  cn: string,
+  role: string,
+): Promise<{ org: string; certificate: string }> {
+  return { org, certificate: await certificateWith(cn, { 'coldtrail.role': role }) };
+}

@@ -1,7 +1,9 @@
 import { generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { hash, signers } from '@hyperledger/fabric-gateway';
 import { describe, expect, it } from 'vitest';
-import { lowS, nodeCryptoSigner, p1363ToDer } from './fabric-signer.js';
+import { lowS } from '../ledger/ecdsa.js';
+import { p1363ToDer } from '../ledger/ecdsa-der.js';
+import { nodeCryptoSigner } from './fabric-signer.js';
 
 const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
 const HALF_N = N >> 1n;

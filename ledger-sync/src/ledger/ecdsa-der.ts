@@ -1,13 +1,11 @@
 import { type KeyObject, verify } from 'node:crypto';
+import { P256_HALF_N as HALF_N, P256_N as N } from './ecdsa.js';
 
 /**
  * ECDSA P-256 signatures in the DER form Fabric carries them (SEQUENCE { INTEGER r, INTEGER s }), and Fabric's
  * low-S rule: a signature whose s is above half the curve order is refused as malleable (bccsp's
  * IsLowS / FAB-5940), so one is checked here before the signature itself.
  */
-const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
-const HALF_N = N >> 1n;
-
 function readInt(der: Uint8Array, at: number): { value: bigint; next: number } | undefined {
   if (der[at] !== 0x02) return undefined;
   const len = der[at + 1];
@@ -45,6 +43,11 @@ export function p1363HexToDer(hex: string): Buffer {
   const s = intBytes(BigInt(`0x${hex.slice(64, 128)}`));
   const body = Buffer.concat([Buffer.from([0x02, r.length]), r, Buffer.from([0x02, s.length]), s]);
   return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+}
+
+/** IEEE P1363 `r || s` (32 bytes each) -> DER `SEQUENCE { INTEGER r, INTEGER s }` (X.690 §8.3). */
+export function p1363ToDer(sig: Uint8Array): Buffer {
+  return p1363HexToDer(Buffer.from(sig).toString('hex'));
 }
 
 /** Why a DER signature over `message` by `key` is refused, or null when it is good (low-S and valid). */

@@ -12,8 +12,15 @@ import {
  * are IEEE P1363 (r||s) and normalised to low-S, the form Fabric accepts (it rejects high-S signatures as
  * malleable, FAB-5940).
  */
-const N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
-const HALF_N = N >> 1n;
+/** The P-256 group order n, and n / 2 rounded down (SEC 2 §2.4.2): s above it is "high S". */
+export const P256_N = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+export const P256_HALF_N = P256_N >> 1n;
+
+/** Replaces a 32-byte big-endian s > n/2 by n - s in place (both are valid; Fabric accepts only the low one). */
+export function lowS(s: Uint8Array): void {
+  const v = BigInt(`0x${Buffer.from(s).toString('hex')}`);
+  if (v > P256_HALF_N) Buffer.from((P256_N - v).toString(16).padStart(64, '0'), 'hex').copy(s);
+}
 
 export function privateKeyFromPem(pem: string): KeyObject {
   return createPrivateKey(pem);
@@ -29,8 +36,7 @@ export function publicKeyFromPrivate(key: KeyObject): KeyObject {
 
 export function signLowS(key: KeyObject, message: string | Uint8Array): string {
   const sig = sign('sha256', Buffer.from(message), { key, dsaEncoding: 'ieee-p1363' });
-  const s = BigInt(`0x${sig.subarray(32).toString('hex')}`);
-  if (s > HALF_N) Buffer.from((N - s).toString(16).padStart(64, '0'), 'hex').copy(sig, 32);
+  lowS(sig.subarray(32));
   return sig.toString('hex');
 }
 

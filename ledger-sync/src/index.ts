@@ -6,6 +6,7 @@ export {
   parseLedgerSyncConfig,
 } from './config.js';
 export { type DataDirLock, ensureWritableDir, LOCK_FILE, lockDataDir } from './data-dir-lock.js';
+export { type OpenedLedger, openDefaultLedger } from './default-ledger.js';
 export { createLedgerDirectory, type LedgerDirectory } from './device-directory.js';
 export {
   detectShipmentExcursions,

@@ -1,12 +1,5 @@
-import { resolve } from 'node:path';
-import { ColdtrailError, canonicalJson, ErrorCode, parseSscc } from '@coldtrail/core';
-import {
-  type LedgerPort,
-  loadFabricConnection,
-  openEmbeddedLedger,
-  openFabricLedger,
-  parseLedgerSyncConfig,
-} from '@coldtrail/ledger-sync';
+import { ColdtrailError, canonicalJson, ErrorCode, parseSscc, systemClock } from '@coldtrail/core';
+import { type LedgerPort, openDefaultLedger, parseLedgerSyncConfig } from '@coldtrail/ledger-sync';
 import { AdminOp, type CustodyRequest } from '../admin/admin-protocol.js';
 import { ledgerSyncDir } from '../data-dir.js';
 import { Exit, ExitError } from '../exit-codes.js';
@@ -56,9 +49,9 @@ export function custodyOrgOfServer(request: CustodyRequest, serverOrg: string, d
 }
 
 /**
- * Without a server (the caller holds the data dir's lock): a port of the data dir's ledger as `org`, for one
- * job. The embedded ledger makes the org's client identity on first use (ledger-keys/msp/<org>/); on Fabric
- * the connection file's identity must be that org.
+ * Without a server (the caller holds the data dir's lock): the data dir's ledger as `org`, for one job, opened
+ * the way ledger-sync opens it (openDefaultLedger). The embedded ledger makes the org's client identity on
+ * first use (ledger-keys/msp/<org>/); on Fabric the connection file's identity must be that org.
  */
 export async function withLocalPort<T>(
   dataDir: string,
@@ -66,25 +59,9 @@ export async function withLocalPort<T>(
   job: (port: LedgerPort) => Promise<T>,
 ): Promise<T> {
   const config = parseLedgerSyncConfig({ dataDir: ledgerSyncDir(dataDir), org });
-  if (config.ledger === 'fabric') {
-    const connection = loadFabricConnection(resolve(config.dataDir, config.fabricConnection as string));
-    if (connection.mspId !== org) {
-      throw new ExitError(
-        Exit.Usage,
-        `the Fabric identity of ${connection.source} is ${connection.mspId}, not ${org}: act with --org ` +
-          `${connection.mspId}, or use that org's connection file`,
-      );
-    }
-    const fabric = openFabricLedger(connection);
-    try {
-      return await job(fabric);
-    } finally {
-      await fabric.close();
-    }
-  }
-  const ledger = await openEmbeddedLedger({ path: resolve(config.dataDir, config.ledgerPath) });
+  const ledger = await openDefaultLedger(config, systemClock);
   try {
-    return await job(ledger.port(org));
+    return await job(ledger.port);
   } finally {
     await ledger.close();
   }

@@ -8,7 +8,8 @@ import type {
 import type { Context } from 'fabric-contract-api';
 import { caller, Role, requireRole } from './access.js';
 import { conflict, forbidden, invalid } from './errors.js';
-import { gtin, stabilitySubject, subjectAttributes } from './quality-subjects.js';
+import { gtin } from './gs1.js';
+import { stabilitySubject, subjectAttributes } from './quality-subjects.js';
 import { emit, listJson, pad, readJson, SEQ_WIDTH, txTime, writeJson } from './state.js';
 import * as v from './validate.js';
 
@@ -59,7 +60,7 @@ function minutes(value: unknown, name: string, allowZero: boolean): number {
 export async function defineStabilityBudget(ctx: Context, arg: string): Promise<StabilityBudgetDefinition> {
   const o = v.jsonObject(arg, 'budget', ['gtin', 'lowerC', 'upperC', 'allowedMinutes']);
   const given = {
-    gtin: gtin(o.gtin),
+    gtin: gtin(o.gtin, 'gtin'),
     lowerC: v.finite(o.lowerC, 'lowerC'),
     upperC: v.finite(o.upperC, 'upperC'),
     allowedMinutes: minutes(o.allowedMinutes, 'allowedMinutes', true),

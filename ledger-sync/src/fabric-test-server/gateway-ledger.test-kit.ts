@@ -9,6 +9,7 @@
 import { type Clock, systemClock } from '@coldtrail/core';
 import type Database from 'better-sqlite3';
 import { BlockCommitter, type CommitOutcome, type OrderedTx } from '../ledger/block-committer.js';
+import { inlineBlockWriter } from '../ledger/block-writer.js';
 import { contractRuntime } from '../ledger/contract-runtime.js';
 import { withHistory } from '../ledger/history-reader.js';
 import { type Identity, nodeIdentity } from '../ledger/identities.js';
@@ -84,9 +85,7 @@ export async function openGatewayLedger(opts: {
     peerMspId: PEER_MSP,
   };
   const committer = new BlockCommitter({
-    db,
-    statements,
-    nodeKey: node.privateKey,
+    writer: inlineBlockWriter(db, statements, node.privateKey),
     now: () => clock.now(),
     blockMaxTx: opts.blockMaxTx ?? 100,
     blockTimeoutMs: opts.blockTimeoutMs ?? 2,
@@ -200,7 +199,7 @@ class Ledger implements GatewayLedger {
     this.closed = true;
     this.committer.drain();
     await Promise.allSettled([...this.pending.values()]);
-    this.committer.stop();
+    await this.committer.stop();
     for (const set of this.waiters.values()) for (const wake of set) wake();
     this.blockSignal.resolve();
     closeForReaders(this.db);

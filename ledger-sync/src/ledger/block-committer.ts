@@ -1,37 +1,23 @@
-import type { KeyObject } from 'node:crypto';
 import { ColdtrailError, ErrorCode, systemClock, type Timer, type TimerClock } from '@coldtrail/core';
-import type Database from 'better-sqlite3';
-import { signLowS } from './ecdsa.js';
-import { type LedgerStatements, versionOf } from './ledger-db.js';
-import {
-  type BlockEntry,
-  type BlockHeader,
-  blockHash,
-  dataHash,
-  GENESIS_PREV_HASH,
-  headerBytes,
-  type RwSet,
-  ValidationCode,
-} from './ledger-records.js';
-import { type VersionReader, validateRwSet } from './mvcc.js';
+import type { BlockWriter, CommitOutcome, OrderedTx } from './block-writer.js';
+
+export type { CommitOutcome, OrderedTx } from './block-writer.js';
 
 /**
- * The ordering and commit half of the embedded ledger, shaped like Fabric's orderer + committer: endorsed
- * transactions queue up; a block is cut when `blockMaxTx` are waiting or `blockTimeoutMs` after the first one
- * arrived (so a lone transaction commits within milliseconds); each block is validated (MVCC), applied and
- * written in one SQLite transaction taken with BEGIN IMMEDIATE, so the tip it links to is the tip on disk even
- * if another process appends to the same ledger.
+ * The ordering half of the embedded ledger, shaped like Fabric's orderer: endorsed transactions queue up; a
+ * block is cut when `blockMaxTx` are waiting or `blockTimeoutMs` after the first one arrived (so a lone
+ * transaction commits within milliseconds), and handed to the BlockWriter (block-writer.ts), which
+ * validates, applies and signs it. One block is written at a time, in order; what arrives meanwhile waits for
+ * the next block, so under load blocks fill up while the previous one commits.
  */
-export interface OrderedTx {
-  txId: string;
-  rwset: RwSet;
-  /** Canonical JSON of the signed transaction, stored and hashed as is. */
-  envelope: string;
-}
-
-export interface CommitOutcome {
-  blockNumber: number;
-  validationCode: ValidationCode;
+export interface CommitterOptions {
+  writer: BlockWriter;
+  /** Block timestamps. */
+  now: () => number;
+  blockMaxTx: number;
+  blockTimeoutMs: number;
+  /** Runs the block timeout; default the system clock. */
+  timers?: TimerClock;
 }
 
 interface Pending {
@@ -40,47 +26,19 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-export interface CommitterOptions {
-  db: Database.Database;
-  statements: LedgerStatements;
-  nodeKey: KeyObject;
-  now: () => number;
-  blockMaxTx: number;
-  blockTimeoutMs: number;
-  /** Runs the block timeout; default the system clock. */
-  timers?: TimerClock;
-}
-
-const key = (k: string) => Buffer.from(k, 'utf8');
-
-/** MVCC's view of committed state through the version-only statements (values are never needed there). */
-function committedVersions(s: LedgerStatements): VersionReader {
-  return {
-    version(k) {
-      const row = s.getVersion.get(key(k));
-      return row ? versionOf(row) : null;
-    },
-    rangeVersions(start, end) {
-      const rows =
-        end === '' ? s.rangeVersionsOpen.all(key(start)) : s.rangeVersionsBounded.all(key(start), key(end));
-      return rows.map((r) => ({ key: r.key.toString('utf8'), version: versionOf(r) }));
-    },
-  };
-}
-
 export class BlockCommitter {
   private readonly o: CommitterOptions;
-  private readonly reader: VersionReader;
   private queue: Pending[] = [];
   private timer: Timer | undefined;
+  /** The block being written, if any. */
+  private writing: Promise<void> | undefined;
+  /** The timeout fired (or a full block waited) while a block was being written: cut once it is done. */
+  private cutDue = false;
   private stopped = false;
   private draining = false;
-  private readonly commitBlock: Database.Transaction<(batch: Pending[]) => CommitOutcome[]>;
 
   constructor(options: CommitterOptions) {
     this.o = options;
-    this.reader = committedVersions(options.statements);
-    this.commitBlock = options.db.transaction((batch: Pending[]) => this.writeBlock(batch));
   }
 
   enqueue(tx: OrderedTx): Promise<CommitOutcome> {
@@ -94,75 +52,68 @@ export class BlockCommitter {
     });
   }
 
-  /** Cuts a block of everything queued (also on close, so nothing endorsed is dropped). */
+  /** Cuts a block of what is queued (at most blockMaxTx), now or as soon as the block being written is done. */
   cut(): void {
     this.timer?.cancel();
     this.timer = undefined;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.o.blockMaxTx);
-      let outcomes: CommitOutcome[];
-      try {
-        outcomes = this.commitBlock.immediate(batch);
-      } catch (err) {
-        const e = new ColdtrailError(
-          ErrorCode.Unavailable,
-          `committing a block failed: ${(err as Error).message}`,
-          {
-            cause: err,
-          },
-        );
-        for (const p of batch) p.reject(e);
-        continue;
-      }
-      for (const [i, p] of batch.entries()) p.resolve(outcomes[i] as CommitOutcome);
+    if (this.queue.length === 0) return;
+    if (this.writing) {
+      this.cutDue = true;
+      return;
     }
+    const batch = this.queue.splice(0, this.o.blockMaxTx);
+    const timestamp = new Date(Math.floor(this.o.now())).toISOString();
+    this.writing = this.o.writer
+      .write(
+        batch.map((p) => p.tx),
+        timestamp,
+      )
+      .then(
+        (outcomes) => {
+          for (const [i, p] of batch.entries()) p.resolve(outcomes[i] as CommitOutcome);
+        },
+        (err: unknown) => {
+          const e =
+            err instanceof ColdtrailError
+              ? err
+              : new ColdtrailError(
+                  ErrorCode.Unavailable,
+                  `committing a block failed: ${(err as Error).message}`,
+                  {
+                    cause: err,
+                  },
+                );
+          for (const p of batch) p.reject(e);
+        },
+      )
+      .finally(() => {
+        this.writing = undefined;
+        this.afterBlock();
+      });
   }
 
-  /** From now on every transaction is committed as soon as it arrives (the ledger is closing). */
+  /** From now on every transaction is committed as soon as it can be (the ledger is closing). */
   drain(): void {
     this.draining = true;
     this.cut();
   }
 
-  stop(): void {
+  /** Commits everything queued, refuses what comes later, and closes the writer. */
+  async stop(): Promise<void> {
+    this.draining = true;
     this.cut();
     this.stopped = true;
+    while (this.writing) await this.writing;
+    await this.o.writer.close();
   }
 
-  private writeBlock(batch: Pending[]): CommitOutcome[] {
-    const s = this.o.statements;
-    const tip = s.tip.get();
-    const number = tip ? tip.number + 1 : 0;
-    const entries: BlockEntry[] = [];
-    const outcomes = batch.map(({ tx }, index) => {
-      const code = validateRwSet(tx.rwset, this.reader);
-      if (code === ValidationCode.Valid) {
-        for (const w of tx.rwset.writes) {
-          const value = w.value === null ? null : Buffer.from(w.value, 'base64');
-          if (value === null) s.deleteState.run(key(w.key));
-          else s.putState.run(key(w.key), value, number, index);
-          s.insertHistory.run(key(w.key), number, index, tx.txId, value);
-        }
-      }
-      s.insertTx.run(tx.txId, number, index, tx.envelope, code);
-      entries.push({ envelope: tx.envelope, validationCode: code });
-      return { blockNumber: number, validationCode: code };
-    });
-    const header: BlockHeader = {
-      number,
-      prevHash: tip ? tip.hash : GENESIS_PREV_HASH,
-      dataHash: dataHash(entries),
-      timestamp: new Date(Math.floor(this.o.now())).toISOString(),
-    };
-    const signature = signLowS(this.o.nodeKey, headerBytes(header));
-    s.insertBlock.run(
-      number,
-      header.prevHash,
-      header.dataHash,
-      header.timestamp,
-      blockHash(header),
-      signature,
-    );
-    return outcomes;
+  private afterBlock(): void {
+    const full = this.queue.length >= this.o.blockMaxTx;
+    if (this.cutDue || full || (this.draining && this.queue.length > 0)) {
+      this.cutDue = false;
+      this.cut();
+    } else if (this.queue.length > 0) {
+      this.timer ??= (this.o.timers ?? systemClock).setTimeout(() => this.cut(), this.o.blockTimeoutMs);
+    }
   }
 }

@@ -1,7 +1,6 @@
 import {
   type Clock,
   ColdtrailError,
-  canonicalJson,
   ErrorCode,
   isIdentifier,
   systemClock,
@@ -11,8 +10,8 @@ import type Database from 'better-sqlite3';
 import type { LedgerPort, SubmitResult } from '../ledger-port.js';
 import { closeForReaders } from '../sqlite-files.js';
 import { BlockCommitter } from './block-committer.js';
+import type { BlockWriter } from './block-writer.js';
 import { type ContractRuntime, contractRuntime } from './contract-runtime.js';
-import { signLowS } from './ecdsa.js';
 import { withHistory } from './history-reader.js';
 import {
   type Identity,
@@ -22,12 +21,13 @@ import {
   readNodeCertificate,
 } from './identities.js';
 import { type LedgerPaths, openLedgerDb, prepareStatements, resolveLedgerPaths } from './ledger-db.js';
-import { ValidationCode } from './ledger-records.js';
+import { signedEnvelope, ValidationCode } from './ledger-records.js';
 import { type SimulationContext, simulateTransaction } from './simulate-transaction.js';
 import { dbStateReader } from './state-reader.js';
 import { loadCreatorTrust } from './verify-creator.js';
 import { verifyLedgerDb } from './verify-ledger.js';
 import type { LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js';
+import { startWorkerBlockWriter } from './worker-block-writer.js';
 
 /**
  * The embedded single-node ledger (DESIGN §3): the coldtrail contract runs in-process through fabric-shim's
@@ -88,6 +88,7 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
   const blockTimeoutMs = nonNegativeInt(options.blockTimeoutMs, 2, 'blockTimeoutMs');
   const paths = resolveLedgerPaths(options.path);
   const db = await openLedgerDb(paths);
+  let writer: BlockWriter | undefined;
   try {
     const blocks = (db.prepare('SELECT COUNT(*) AS n FROM blocks').get() as { n: number }).n;
     const policy: IdentityPolicy =
@@ -98,10 +99,12 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
             why: `the ledger's ${blocks} blocks are signed by it, and a new key would break them`,
           };
     const [node, runtime] = await Promise.all([nodeIdentity(paths.keysDir, policy), contractRuntime()]);
+    writer = await startWorkerBlockWriter(paths.dbFile, node.privateKey);
     const clock = options.clock ?? systemClock;
     const timers = options.timers ?? systemClock;
-    return new Ledger(paths, db, node, runtime, clock, { blockMaxTx, blockTimeoutMs, timers });
+    return new Ledger(paths, db, writer, runtime, clock, { blockMaxTx, blockTimeoutMs, timers });
   } catch (err) {
+    await writer?.close();
     db.close();
     throw err;
   }
@@ -119,7 +122,7 @@ class Ledger implements EmbeddedLedger {
   constructor(
     paths: LedgerPaths,
     db: Database.Database,
-    node: Identity,
+    writer: BlockWriter,
     runtime: ContractRuntime,
     clock: Clock,
     blocks: { blockMaxTx: number; blockTimeoutMs: number; timers: TimerClock },
@@ -135,9 +138,7 @@ class Ledger implements EmbeddedLedger {
       peerMspId: NODE_MSP,
     };
     this.committer = new BlockCommitter({
-      db,
-      statements,
-      nodeKey: node.privateKey,
+      writer,
       now: () => clock.now(),
       ...blocks,
     });
@@ -175,7 +176,7 @@ class Ledger implements EmbeddedLedger {
     this.closing ??= (async () => {
       this.committer.drain();
       await Promise.allSettled([...this.inflight]);
-      this.committer.stop();
+      await this.committer.stop();
       closeForReaders(this.db);
     })();
     return this.closing;
@@ -213,8 +214,7 @@ class Ledger implements EmbeddedLedger {
 
   private async submit(org: string, fn: string, args: readonly string[]): Promise<SubmitResult> {
     const { id, payload, result } = await this.simulate(org, fn, args);
-    const signature = signLowS(id.privateKey, canonicalJson(payload));
-    const envelope = canonicalJson({ payload, signature });
+    const envelope = signedEnvelope(payload, id.privateKey);
     const { blockNumber, validationCode } = await this.committer.enqueue({
       txId: payload.txId,
       rwset: payload.rwset,

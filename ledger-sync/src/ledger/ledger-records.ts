@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { canonicalJson } from '@coldtrail/core';
+import { signLowS } from './ecdsa.js';
 
 /**
  * What the embedded ledger stores, modelled on Fabric's block structure: a transaction carries its creator,
@@ -58,6 +59,15 @@ export interface SignedTx {
   payload: TxPayload;
   /** Creator's ECDSA P-256 signature over canonical(payload), hex r||s, low-S. */
   signature: string;
+}
+
+/**
+ * The stored envelope of `payload` signed with `key`: canonical JSON of a SignedTx. canonical(payload) is
+ * encoded once, as both what is signed and the envelope's first member ("payload" sorts before "signature").
+ */
+export function signedEnvelope(payload: TxPayload, key: KeyObject): string {
+  const body = canonicalJson(payload);
+  return `{"payload":${body},"signature":${canonicalJson(signLowS(key, body))}}`;
 }
 
 export const ValidationCode = {

@@ -5,6 +5,7 @@ import { canonicalJson, ErrorCode } from '@coldtrail/core';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BlockCommitter } from './block-committer.js';
+import { inlineBlockWriter } from './block-writer.js';
 import { type EmbeddedLedger, openEmbeddedLedger } from './embedded-ledger.js';
 import { withHistory } from './history-reader.js';
 import { createIdentity, createOrgIdentity } from './identities.js';
@@ -42,9 +43,7 @@ async function committedLedger() {
   const statements = prepareStatements(db);
   const { privateKey } = await createIdentity('CN=node');
   const committer = new BlockCommitter({
-    db,
-    statements,
-    nodeKey: privateKey,
+    writer: inlineBlockWriter(db, statements, privateKey),
     now: () => T0,
     blockMaxTx: 1,
     blockTimeoutMs: 0,

@@ -36,6 +36,7 @@ export async function startWorkerBlockWriter(dbFile: string, nodeKey: KeyObject)
   const waiting = new Map<number, Waiting>();
   let nextId = 0;
   let broken: ColdtrailError | undefined;
+  let closing: Promise<void> | undefined;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
 
   const fail = (why: string) => {
@@ -82,13 +83,12 @@ export async function startWorkerBlockWriter(dbFile: string, nodeKey: KeyObject)
     else w.reject(Object.assign(new Error(m.message), m.code === undefined ? {} : { code: m.code }));
   });
   worker.on('error', (err) => fail(err.message));
-  worker.on('exit', (code) => fail(`exit code ${code}`));
+  worker.on('exit', (code) => fail(closing ? 'closed' : `exit code ${code}`));
 
-  let closing: Promise<void> | undefined;
   return {
     write(txs, timestamp) {
-      if (broken) return Promise.reject(broken);
       if (closing) return Promise.reject(new Error('the block writer is closed'));
+      if (broken) return Promise.reject(broken);
       const id = nextId++;
       return new Promise<CommitOutcome[]>((resolve, reject) => {
         waiting.set(id, { resolve, reject });

@@ -407,8 +407,8 @@ export async function runLedgerBench({ quick = false } = {}) {
     { name: 'max 500 tx / 10 ms, 512 in flight', blockMaxTx: 500, blockTimeoutMs: 10, concurrency: 512 },
     { name: 'max 100 tx / 2 ms, 64 in flight', blockMaxTx: 100, blockTimeoutMs: 2, concurrency: 64 },
   ];
-  // Other work on the machine takes CPU from the one thread that simulates and commits: shown, so a low
-  // figure can be told from a slow ledger.
+  // Other work on the machine takes CPU from the thread that simulates and the one that commits: shown, so a
+  // low figure can be told from a slow ledger.
   const load = () =>
     loadavg()
       .map((l) => l.toFixed(2))

@@ -37,6 +37,15 @@ export type {
 } from './ingest-port.js';
 export { IngestStatus } from './ingest-port.js';
 export * from './ledger/index.js';
+export {
+  type EventSourceDeps,
+  type EventSourceTarget,
+  type LedgerEvent,
+  type LedgerEventSource,
+  openEventSource,
+  type ReadEventsOptions,
+  showValue,
+} from './ledger-events.js';
 export type { LedgerPort, SubmitResult } from './ledger-port.js';
 export type * from './ledger-types.js';
 export { type Log, silentLog, stderrLog } from './log.js';

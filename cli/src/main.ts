@@ -325,6 +325,28 @@ export function buildProgram(): Command {
       'print JSON: {"key","versions":[{"blockNumber","txIndex","txId","timestamp","value","isDelete"}]}',
     )
     .action(async (key, opts) => (await import('./commands/ledger-history.js')).ledgerHistory(key, opts));
+  ledger
+    .command('events')
+    .description(
+      'the chaincode events of valid transactions in commit order, one per line; ends at the tip unless --follow (reads only)',
+    )
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--from <block>', 'start at block N (default 0; a --checkpoint that exists wins)')
+    .option('--name <name>', 'only events of this name, e.g. CustodyAccepted')
+    .option('--follow', 'keep printing events as the server commits blocks, until SIGINT/SIGTERM (exit 0)')
+    .option(
+      '--checkpoint <file>',
+      'keep the position reached in FILE (rewritten after each event printed); a rerun resumes after the last one',
+    )
+    .option(
+      '--json',
+      'print one JSON object per line: {"block","txId","name","payload"} (+ "encoding":"base64" when the payload is not JSON)',
+    )
+    .action(async (opts) =>
+      (await import('./commands/ledger-events.js')).ledgerEvents(opts, {
+        interruption: () => interruptHandling(),
+      }),
+    );
 
   return program;
 }

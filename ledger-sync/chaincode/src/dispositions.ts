@@ -1,5 +1,6 @@
 import {
   CBV_DISPOSITION,
+  type CustodyEvent,
   DISPOSITION_RESULT,
   type DispositionAction,
   type DispositionState,
@@ -14,6 +15,7 @@ import { conflict, forbidden, invalid } from './errors.js';
 import { pageJson } from './pagination.js';
 import { describeSubject, qualitySubject, subjectAttributes } from './quality-subjects.js';
 import { emit, keys, pad, readJson, SEQ_WIDTH, txTime, writeJson } from './state.js';
+import { carryingShipments } from './trace.js';
 import * as v from './validate.js';
 
 /**
@@ -26,8 +28,7 @@ import * as v from './validate.js';
  * caller holding `coldtrail.role=quality` (access.ts), from any org: a quality release is a person's
  * responsibility certified by their org's CA, wherever the product is. Quarantine is the safe direction and
  * needs no role: for an SSCC, its current custodian or the org that created it (the device's owner) may; for
- * a lot or an SGTIN any org may, as product-level custody is not on the ledger yet — when shipment contents
- * are, it narrows to the orgs whose shipments carry the lot or pack. A retry of the newest decision (same
+ * a lot or an SGTIN, an org that holds or held a shipment carrying it (checkMayQuarantine). A retry of the newest decision (same
  * action, signer, reason, org) answers that step again and writes nothing.
  */
 export const dispositionKeys = {
@@ -66,9 +67,29 @@ function parseRequest(arg: string) {
   return { subject: qualitySubject(o.subject), action, signer: v.text(o.signer, 'signer'), reason };
 }
 
-/** Who may quarantine an SSCC: its custodian or the org that created it. */
+/** The org owns the shipment's device, is its custodian, or was one (created it, or accepted it). */
+async function holdsOrHeld(ctx: Context, shipment: ShipmentEntry, custody: CustodyEvent[], msp: string) {
+  if (shipment.custodian === msp) return true;
+  if (custody.some((e) => (e.action === 'created' || e.action === 'accepted') && e.org === msp)) return true;
+  const device = await readJson<{ org: string }>(ctx, keys.device(ctx, shipment.device));
+  return device?.org === msp;
+}
+
+/**
+ * Who may quarantine: for an SSCC, its custodian or the org that created it; for a lot or an SGTIN, an org
+ * that holds or held a shipment carrying it (directly or inside a container: trace.ts). A subject no shipment
+ * on this ledger carries has no custody to check against, so any org may put it on hold.
+ */
 async function checkMayQuarantine(ctx: Context, subject: QualitySubject, msp: string): Promise<void> {
-  if (!('sscc' in subject)) return;
+  if (!('sscc' in subject)) {
+    const carried = await carryingShipments(ctx, subject);
+    for (const c of carried) if (await holdsOrHeld(ctx, c.shipment, c.custody, msp)) return;
+    if (carried.length === 0) return;
+    forbidden(
+      `only an org that holds or held a shipment carrying ${describeSubject(subject)} may quarantine it ` +
+        `(${carried.map((c) => c.sscc).join(', ')}); ${msp} never did`,
+    );
+  }
   const shipment = await readJson<ShipmentEntry>(ctx, keys.shipment(ctx, subject.sscc));
   if (!shipment) return; // a container not shipped on this ledger: no custody to check against
   if (shipment.custodian === msp) return;

@@ -78,6 +78,22 @@ async function carriers(
   return { shipments, aggregation };
 }
 
+/** The shipments that carry or carried a lot or an SGTIN, directly or inside containers (as in the traces). */
+export async function carryingShipments(
+  ctx: Context,
+  item: { gtin: string; lot: string } | { gtin: string; serial: string },
+): Promise<CarrierView[]> {
+  const found =
+    'lot' in item
+      ? await carriers(ctx, await shipmentsWithLot(ctx, item.gtin, item.lot), ['lot', item.gtin, item.lot])
+      : await carriers(ctx, await shipmentsWithSgtin(ctx, item.gtin, item.serial), [
+          'sgtin',
+          item.gtin,
+          item.serial,
+        ]);
+  return found.shipments;
+}
+
 export async function queryLot(ctx: Context, gtinArg: string, lotArg: string): Promise<TraceView> {
   const gtin = gs1.gtin(gtinArg, 'gtin');
   const lot = gs1.ai82(lotArg, 'lot', '10');

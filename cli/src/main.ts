@@ -1,15 +1,23 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { Interruption } from './demo/interruption.js';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  collect,
+  DATA_DIR_HELP,
+  EXPECT_TIP_HELP,
+  port,
+  portOrZero,
+  positiveNumber,
+} from './command-options.js';
 import { describeFailure, Exit } from './exit-codes.js';
+import { interruptHandling } from './interrupt-handling.js';
+import { addLedgerCommands } from './ledger-commands.js';
+
+export { interruptHandling } from './interrupt-handling.js';
 
 /**
  * The command table only declares commands; each action lazily imports the module that does the work, so
  * `coldtrail --help` stays fast and commands are testable as plain functions. Only this file and bin/ decide
  * exit codes; nothing else calls process.exit.
  */
-const DATA_DIR_HELP = 'data directory (default: ./coldtrail-data)';
-const EXPECT_TIP_HELP =
-  'fail unless the ledger still reaches this tip, kept elsewhere: a checkpoint file (ledger export-tip) or <number:hash>';
 
 export function buildProgram(): Command {
   const program = new Command('coldtrail')
@@ -271,132 +279,9 @@ export function buildProgram(): Command {
     .option('--json', 'print the device entry')
     .action(async (id, opts) => (await import('./commands/device-revoke.js')).deviceRevoke(id, opts));
 
-  const ledger = program.command('ledger').description('inspect the embedded ledger');
-  ledger
-    .command('verify')
-    .description('replay the embedded ledger and check every block, signature and state entry (reads only)')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--json', 'print JSON')
-    .option('--expect-tip <tip>', EXPECT_TIP_HELP)
-    .action(async (opts) => (await import('./commands/ledger-verify.js')).ledgerVerify(opts));
-  ledger
-    .command('export-tip')
-    .description(
-      'verify the ledger, then write a checkpoint of its tip signed by the node, for another party to keep',
-    )
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--out <file>', 'write the checkpoint to this file (default: stdout)')
-    .option('--json', 'with --out, print {"file","tip"}')
-    .action(async (opts) => (await import('./commands/ledger-export-tip.js')).ledgerExportTip(opts));
-  ledger
-    .command('blocks')
-    .description('list blocks with their transactions, oldest first: the last 20 by default (reads only)')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--from <n>', 'start at block N (default: the last --limit blocks)')
-    .option('--limit <n>', 'at most N blocks (default 20)')
-    .option(
-      '--json',
-      'print JSON: {"blocks":[{"number","hash","prevHash","dataHash","timestamp","transactions":[{"txId","index","fn","creator","validationCode"}]}]}',
-    )
-    .action(async (opts) => (await import('./commands/ledger-blocks.js')).ledgerBlocks(opts));
-  ledger
-    .command('tx')
-    .description(
-      'one transaction in full: read/write set, event, creator, signature and whether it verifies (reads only)',
-    )
-    .argument('<txId>', 'transaction id (64 hex digits)')
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option(
-      '--json',
-      'print JSON: {"txId","blockNumber","txIndex","validationCode","fn","args","timestamp","rwset","event","creator","signature","signatureValid","creatorTrusted",...}',
-    )
-    .action(async (txId, opts) => (await import('./commands/ledger-tx.js')).ledgerTx(txId, opts));
-  ledger
-    .command('history')
-    .description('every version of a state key, oldest first (reads only)')
-    .argument(
-      '<key>',
-      'the key as type/part/part, e.g. device/probe-1 or shipment/<SSCC> (with --raw: as stored)',
-    )
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--raw', 'the key is a plain state key, not a composite type/part/part')
-    .option(
-      '--json',
-      'print JSON: {"key","versions":[{"blockNumber","txIndex","txId","timestamp","value","isDelete"}]}',
-    )
-    .action(async (key, opts) => (await import('./commands/ledger-history.js')).ledgerHistory(key, opts));
-  ledger
-    .command('events')
-    .description(
-      'the chaincode events of valid transactions in commit order, one per line; ends at the tip unless --follow (reads only)',
-    )
-    .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--from <block>', 'start at block N (default 0; a --checkpoint that exists wins)')
-    .option('--name <name>', 'only events of this name, e.g. CustodyAccepted')
-    .option('--follow', 'keep printing events as the server commits blocks, until SIGINT/SIGTERM (exit 0)')
-    .option(
-      '--checkpoint <file>',
-      'keep the position reached in FILE (rewritten after each event printed); a rerun resumes after the last one',
-    )
-    .option(
-      '--json',
-      'print one JSON object per line: {"block","txId","name","payload"} (+ "encoding":"base64" when the payload is not JSON)',
-    )
-    .action(async (opts) =>
-      (await import('./commands/ledger-events.js')).ledgerEvents(opts, {
-        interruption: () => interruptHandling(),
-      }),
-    );
+  addLedgerCommands(program);
 
   return program;
-}
-
-/** Commander's way to take an option more than once. */
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${v}" is not a positive number`);
-  return n;
-}
-
-function portOrZero(v: string): number {
-  return v === '0' ? 0 : port(v);
-}
-
-function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new InvalidArgumentError(`"${v}" is not a TCP port (1-65535)`);
-  }
-  return n;
-}
-
-type SignalSource = Pick<NodeJS.Process, 'once' | 'off'>;
-
-/**
- * The process's Ctrl-C for a command that winds down gracefully: the first SIGINT or SIGTERM aborts the
- * signal (the command returns, with Exit.Interrupted); after `allowQuit()` another SIGINT exits at once with
- * 130. That exit is the only one not made by returning from `run`, and it is made here, at the entry.
- */
-export function interruptHandling(
-  proc: SignalSource = process,
-  exit: (code: number) => void = (code) => process.exit(code),
-): Interruption {
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  proc.once('SIGINT', onSignal);
-  proc.once('SIGTERM', onSignal);
-  return {
-    signal: controller.signal,
-    allowQuit: () => void proc.once('SIGINT', () => exit(Exit.Interrupted)),
-    dispose() {
-      proc.off('SIGINT', onSignal);
-      proc.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 /** Runs the CLI; resolves to the exit code. Commands set `process.exitCode` for non-error outcomes. */

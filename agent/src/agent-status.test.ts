@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Clock, Sample } from '@coldtrail/core';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AgentDeps, start } from './agent.js';
 import type { AgentHandle } from './agent-handle.js';
@@ -87,6 +88,18 @@ async function run(over: Partial<AgentConfig>, deps: AgentDeps): Promise<AgentHa
 const status = () => readAgentStatus({ dataDir: dir, diskBudgetBytes: BUDGET });
 
 describe('agent status', () => {
+  it('reads an outbox the agent is still creating (some tables made, not all) as not there yet', async () => {
+    const file = join(dir, 'outbox.sqlite');
+    const partial = new Database(file);
+    partial.exec('CREATE TABLE chain (id INTEGER PRIMARY KEY, device TEXT)');
+    partial.close();
+    const before = readFileSync(file);
+    const report = await status();
+    expect(report.outbox.state).toBe('absent');
+    expect(report.committedUpTo).toBe(0);
+    expect(readFileSync(file)).toEqual(before);
+  });
+
   it('reports backlog, watermarks, sources, alarms and liveness while running, changing nothing', async () => {
     // probe-1: 4 °C, 4 °C, then a CRC fault, then 9 °C (above alarmLimits) and silence (gated: no more cycles)
     const script = [

@@ -96,16 +96,27 @@ export function readAgentStatus(input: AgentStatusInput, deps: AgentStatusDeps =
     if (movedAside.length > 0) report.outbox.state = 'corrupt';
     return report;
   }
-  report.outbox.state = 'ok';
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
+    // The agent creates its outbox's tables one by one as it starts: until the last is there, the outbox
+    // is not there yet for a reader (it holds nothing), rather than an internal error.
+    const tables = db
+      .prepare(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('chain', 'records', 'batches')",
+      )
+      .pluck()
+      .get() as number;
+    if (tables < OUTBOX_TABLES) return report;
+    report.outbox.state = 'ok';
     readOutbox(db, path, report, status);
   } finally {
     db.close();
   }
   return report;
 }
+
+const OUTBOX_TABLES = 3;
 
 function readOutbox(db: Database.Database, path: string, report: AgentStatusReport, status?: StatusFile) {
   const read = db.transaction(() => {

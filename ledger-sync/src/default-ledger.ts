@@ -5,6 +5,7 @@ import { loadFabricConnection } from './fabric/fabric-config.js';
 import { openFabricLedger } from './fabric/fabric-ledger.js';
 import { openEmbeddedLedger } from './ledger/index.js';
 import type { LedgerPort } from './ledger-port.js';
+import { LEDGER_SELECTION_FILE, readLedgerSelection } from './ledger-selection.js';
 import type { LedgerVerifier } from './verification.js';
 
 export interface OpenedLedger {
@@ -33,6 +34,14 @@ export async function openDefaultLedger(
   timers?: TimerClock,
 ): Promise<OpenedLedger> {
   if (config.ledger === 'fabric') return openConfiguredFabric(config);
+  const recorded = readLedgerSelection(config.dataDir);
+  if (recorded.ledger === 'fabric') {
+    // An embedded ledger made here would hold what belongs on Fabric, and the reads would never see it.
+    throw new ColdtrailError(
+      ErrorCode.InvalidConfig,
+      `the data dir ${config.dataDir} records Fabric as its ledger (${LEDGER_SELECTION_FILE}, through ${recorded.fabricConnection}), not the embedded one: select ledger fabric with that connection file`,
+    );
+  }
   const path = resolve(config.dataDir, config.ledgerPath);
   const ledger = await openEmbeddedLedger({ path, clock, ...(timers ? { timers } : {}) });
   return {

@@ -47,6 +47,12 @@ export {
   showValue,
 } from './ledger-events.js';
 export type { LedgerPort, SubmitResult } from './ledger-port.js';
+export {
+  LEDGER_SELECTION_FILE,
+  type LedgerSelection,
+  readLedgerSelection,
+  selectServerLedger,
+} from './ledger-selection.js';
 export type * from './ledger-types.js';
 export { type Log, silentLog, stderrLog } from './log.js';
 export {

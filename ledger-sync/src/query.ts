@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
+import { openFabricQuery } from './fabric-query.js';
 import { exportCheckpoint } from './ledger/export-tip.js';
 import {
   createLedgerClient,
@@ -8,6 +9,7 @@ import {
   openLedgerReader,
 } from './ledger/index.js';
 import type { LedgerVerifyOptions, LedgerVerifyReport } from './ledger/verify-report.js';
+import { readLedgerSelection } from './ledger-selection.js';
 import type { ShipmentEntry } from './ledger-types.js';
 import { type ProvenanceOptions, type ProvenanceReport, provenance } from './provenance.js';
 import { proveReading, type ReadingProof } from './reading-proof.js';
@@ -18,7 +20,10 @@ export interface QueryConfig {
   dataDir: string;
   /** Reading store file, relative to dataDir unless absolute. Default readings.db. */
   readingsFile?: string;
-  /** Embedded ledger (directory or .sqlite file), relative to dataDir unless absolute. Default: dataDir. */
+  /**
+   * Embedded ledger (directory or .sqlite file), relative to dataDir unless absolute. Default: the data dir's
+   * own ledger (ledger-selection.ts): its embedded files in dataDir, or the Fabric gateway it records.
+   */
   ledgerPath?: string;
 }
 
@@ -27,7 +32,8 @@ export interface QueryConfig {
  * verification, checkpoints). A provenance answer reads one snapshot of the ledger and one of the reading
  * store, and verifies the ledger's block chain and the state it used without replaying the ledger. It opens the embedded ledger and the reading store read-only and creates
  * nothing: the data directory is byte-for-byte the same afterwards (sqlite-files.ts). It takes no lock, so it
- * may run beside the process that writes the directory. The reading store is opened on first use.
+ * may run beside the process that writes the directory. The reading store is opened on first use. On a data
+ * dir whose ledger is Fabric (ledger-selection.ts) the ledger is read through the gateway (fabric-query.ts).
  */
 export interface LedgerSyncQuery {
   provenance(sscc: string, options?: ProvenanceOptions): Promise<ProvenanceReport>;
@@ -46,6 +52,12 @@ export interface LedgerSyncQuery {
 
 export async function openQuery(config: QueryConfig): Promise<LedgerSyncQuery> {
   const dataDir = resolve(config.dataDir);
+  // An explicit ledgerPath names a block store to read (an auditor's copy of a peer's ledger, say); without
+  // one, the data dir's own ledger.
+  if (config.ledgerPath === undefined) {
+    const selection = readLedgerSelection(dataDir);
+    if (selection.ledger === 'fabric') return openFabricQuery(config, selection.fabricConnection);
+  }
   const reader: LedgerReader = await openLedgerReader(resolve(dataDir, config.ledgerPath ?? '.'));
   const ledger = createLedgerClient(reader.port);
   let store: SqliteReadingStore | undefined;

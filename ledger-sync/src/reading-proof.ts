@@ -32,13 +32,19 @@ export interface ReadingProof {
   /** The path leads from `hash` to `anchor.root`. */
   included: boolean;
   /** The ledger the anchor was read from, verified as far as this answer rests on it. */
-  ledger: { ok: boolean; tip: LedgerTip | null; problems: string[] };
+  /** `skipped`: no block-chain check was made, and why (a Fabric ledger's blocks are not held here). */
+  ledger: { ok: boolean; tip: LedgerTip | null; problems: string[]; skipped?: string };
 }
 
 export interface ReadingProofDeps {
   ledger: Pick<LedgerClient, 'anchors'>;
   store: Pick<ReadingStore, 'records'>;
-  verifyLedger: () => Promise<{ ok: boolean; tip: LedgerTip | null; problems: { message: string }[] }>;
+  verifyLedger: () => Promise<{
+    ok: boolean;
+    tip: LedgerTip | null;
+    problems: { message: string }[];
+    skipped?: string;
+  }>;
 }
 
 export async function proveReading(
@@ -91,6 +97,11 @@ export async function proveReading(
     size: anchor.count,
     path,
     included: anchor.count === size && verifyInclusion(hash, index, anchor.count, path, anchor.root),
-    ledger: { ok: ledger.ok, tip: ledger.tip, problems: ledger.problems.map((p) => p.message) },
+    ledger: {
+      ok: ledger.ok,
+      tip: ledger.tip,
+      problems: ledger.problems.map((p) => p.message),
+      ...(ledger.skipped === undefined ? {} : { skipped: ledger.skipped }),
+    },
   };
 }

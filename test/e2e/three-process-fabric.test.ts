@@ -7,11 +7,19 @@ import {
   openFabricLedger,
   openQuery,
   provenance,
+  readLedgerSelection,
   SqliteReadingStore,
 } from '@coldtrail/ledger-sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFabricTestNetwork } from '../../ledger-sync/src/fabric/fabric-test-network.test-kit.js';
-import { completeShipment, createShipment, ORG, stackPerTest, until } from './three-process-kit.js';
+import {
+  provenance as cliProvenance,
+  completeShipment,
+  createShipment,
+  ORG,
+  stackPerTest,
+  until,
+} from './three-process-kit.js';
 
 /**
  * The three-process run of three-process.test.ts once more with `server start --ledger fabric`: the server
@@ -65,6 +73,19 @@ describe.skipIf(!pty.available)(`sim + agent + server start --ledger fabric${pty
       await fabric.close();
       await store.close();
     }
+
+    // The data dir records its ledger, so `coldtrail provenance` on it asks Fabric (not empty embedded files).
+    expect(readLedgerSelection(join(stack.serverDir, 'ledger-sync'))).toEqual({
+      ledger: 'fabric',
+      fabricConnection: connection,
+    });
+    const cli = await cliProvenance(stack.serverDir, sscc);
+    expect(cli.code).toBe(0);
+    expect(cli.report.shipment.toSeq).toBe(stopped.committedUpTo);
+    expect(cli.report.verification.checks.filter((c) => c.skipped).map((c) => c.name)).toEqual([
+      'ledger',
+      'tip',
+    ]);
 
     // An auditor holding the peer's copy of the ledger checks its blocks too: every check runs and passes.
     const query = await openQuery({

@@ -1,4 +1,10 @@
-import { type EventSourceTarget, type LedgerEvent, openEventSource, showValue } from '@coldtrail/ledger-sync';
+import {
+  type EventSourceTarget,
+  type LedgerEvent,
+  openEventSource,
+  readLedgerSelection,
+  showValue,
+} from '@coldtrail/ledger-sync';
 import { existingLedgerSyncDir, resolveDataDir } from '../data-dir.js';
 import type { Interruption } from '../demo/interruption.js';
 import { Exit, ExitError } from '../exit-codes.js';
@@ -59,8 +65,12 @@ export async function ledgerEvents(opts: LedgerEventsOptions, deps: LedgerEvents
  * The ledger whose events are read: the data dir's embedded ledger. (When the data dir records a Fabric
  * selection, this is where `{ kind: 'fabric', connectionFile }` is to be chosen from it.)
  */
+/** The data dir's own ledger (ledger-selection.ts): its embedded files, or the Fabric gateway it records. */
 function eventTarget(ledgerSyncDir: string): EventSourceTarget {
-  return { kind: 'embedded', dataDir: ledgerSyncDir };
+  const selection = readLedgerSelection(ledgerSyncDir);
+  return selection.ledger === 'fabric'
+    ? { kind: 'fabric', connectionFile: selection.fabricConnection }
+    : { kind: 'embedded', dataDir: ledgerSyncDir };
 }
 
 function blockNumber(text: string): number {

@@ -44,9 +44,11 @@ export async function readingProve(
         proof.included
           ? 'included: the path leads to the root on the ledger'
           : 'NOT INCLUDED: the path does not lead to the root on the ledger',
-        proof.ledger.ok
-          ? `ledger:   verified up to block ${proof.ledger.tip?.number ?? '-'}`
-          : `LEDGER FAILED VERIFICATION: ${proof.ledger.problems[0] ?? ''}`,
+        proof.ledger.skipped !== undefined
+          ? `ledger:   not checked here (${proof.ledger.skipped})`
+          : proof.ledger.ok
+            ? `ledger:   verified up to block ${proof.ledger.tip?.number ?? '-'}`
+            : `LEDGER FAILED VERIFICATION: ${proof.ledger.problems[0] ?? ''}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     }

@@ -65,7 +65,8 @@ function ledgerChoice(opts: ServerStartOptions): Pick<ServerOptions, 'ledger' | 
     if (opts.fabricConnection !== undefined) {
       throw new ExitError(Exit.Usage, '--fabric-connection goes with --ledger fabric, not --ledger embedded');
     }
-    return {};
+    // Not given: the data dir's own ledger (recorded by the first start on Fabric, else embedded).
+    return opts.ledger === undefined ? {} : { ledger };
   }
   if (ledger !== 'fabric') {
     throw new ExitError(Exit.Usage, `--ledger "${ledger}": use embedded (the default) or fabric`);

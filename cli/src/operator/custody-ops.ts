@@ -1,5 +1,10 @@
 import { ColdtrailError, canonicalJson, ErrorCode, parseSscc, systemClock } from '@coldtrail/core';
-import { type LedgerPort, openDefaultLedger, parseLedgerSyncConfig } from '@coldtrail/ledger-sync';
+import {
+  type LedgerPort,
+  openDefaultLedger,
+  parseLedgerSyncConfig,
+  readLedgerSelection,
+} from '@coldtrail/ledger-sync';
 import { AdminOp, type CustodyRequest } from '../admin/admin-protocol.js';
 import { ledgerSyncDir } from '../data-dir.js';
 import { Exit, ExitError } from '../exit-codes.js';
@@ -50,7 +55,7 @@ export function custodyOrgOfServer(request: CustodyRequest, serverOrg: string, d
 
 /**
  * Without a server (the caller holds the data dir's lock): the data dir's ledger as `org`, for one job, opened
- * the way ledger-sync opens it (openDefaultLedger). The embedded ledger makes the org's client identity on
+ * the way ledger-sync opens it (openDefaultLedger), the data dir's own ledger (ledger-selection.ts). The embedded ledger makes the org's client identity on
  * first use (ledger-keys/msp/<org>/); on Fabric the connection file's identity must be that org.
  */
 export async function withLocalPort<T>(
@@ -58,7 +63,9 @@ export async function withLocalPort<T>(
   org: string,
   job: (port: LedgerPort) => Promise<T>,
 ): Promise<T> {
-  const config = parseLedgerSyncConfig({ dataDir: ledgerSyncDir(dataDir), org });
+  const dir = ledgerSyncDir(dataDir);
+  const selection = readLedgerSelection(dir);
+  const config = parseLedgerSyncConfig({ dataDir: dir, org, ...selection });
   const ledger = await openDefaultLedger(config, systemClock);
   try {
     return await job(ledger.port);

@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import { fileConnectCounters, start as startBroker } from '@coldtrail/broker';
 import type { Log } from '@coldtrail/core';
-import { loadFabricConnection, lockDataDir, start as startLedgerSync } from '@coldtrail/ledger-sync';
+import {
+  loadFabricConnection,
+  lockDataDir,
+  selectServerLedger,
+  start as startLedgerSync,
+} from '@coldtrail/ledger-sync';
 import { AdminOp, type AdminRequest } from '../admin/admin-protocol.js';
 import { startAdminServer } from '../admin/admin-server.js';
 import { ledgerSyncDir } from '../data-dir.js';
@@ -56,7 +61,10 @@ export async function startServer(
   const lock = lockDataDir(dataDir);
   stack.push('data dir lock', { close: () => lock.release() });
   try {
-    const { ledger, fabricConnection } = opts;
+    const chosen = selectServerLedger(ledgerSyncDir(dataDir), opts.ledger, opts.fabricConnection);
+    const { selection } = chosen;
+    const { ledger } = selection;
+    const fabricConnection = selection.ledger === 'fabric' ? selection.fabricConnection : undefined;
     const org =
       ledger === 'fabric' && opts.org === undefined && fabricConnection !== undefined
         ? loadFabricConnection(fabricConnection).mspId
@@ -67,7 +75,7 @@ export async function startServer(
         {
           dataDir: ledgerSyncDir(dataDir),
           org,
-          ...(ledger === undefined ? {} : { ledger }),
+          ledger,
           ...(fabricConnection === undefined ? {} : { fabricConnection }),
         },
         { log: log('ledger-sync') },
@@ -77,6 +85,8 @@ export async function startServer(
     // the data dir's own from the first start on and the next start defaults to it (data-dir-org.ts). On
     // Fabric this first query shows at start that the gateway peer answers and the chaincode is deployed.
     await ls.ledger.getDevice(org);
+    // The ledger answered: from now on the data dir's reads follow it (ledger-selection.ts).
+    chosen.record();
     const broker = stack.push(
       'broker',
       await startBroker(

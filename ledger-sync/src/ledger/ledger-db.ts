@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
 import Database from 'better-sqlite3';
+import { refuseOnFabric } from '../ledger-selection.js';
 import { assertTables, createDatabaseAtomically } from '../sqlite-files.js';
 import type { Version } from './ledger-records.js';
 
@@ -114,6 +115,7 @@ export function assertLedgerSchema(db: Database.Database, file: string): void {
  */
 export function openLedgerDbReadonly(paths: LedgerPaths): Database.Database {
   if (!existsSync(paths.dbFile)) {
+    refuseOnFabric(paths.dir, 'this command');
     throw new ColdtrailError(
       ErrorCode.Corrupted,
       `no ledger at ${paths.dbFile}: it is missing; restore it from a backup (or check --data-dir)`,

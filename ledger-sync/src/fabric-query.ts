@@ -17,8 +17,8 @@ import type { LedgerPort } from './ledger-port.js';
 import { ledgerSelectionFile, refuseOnFabric } from './ledger-selection.js';
 import { provenance } from './provenance.js';
 import type { LedgerSyncQuery, QueryConfig } from './query.js';
+import { queryBase } from './query-common.js';
 import { proveReading } from './reading-proof.js';
-import { SqliteReadingStore } from './sqlite-reading-store.js';
 
 const NO_BLOCKS_HERE =
   'the ledger is a Fabric network: its peers validate each block (endorsement policy, creator signatures, MVCC) before they commit it, and no block store is held here to check';
@@ -36,16 +36,8 @@ export async function openFabricQuery(
     close: () => fabric.close(),
   };
   const ledger = createLedgerClient(readOnly);
-  let store: SqliteReadingStore | undefined;
-  let closed = false;
-  const live = () => {
-    if (closed) throw new ColdtrailError(ErrorCode.Unavailable, 'this query is closed');
-  };
-  const readings = () => {
-    live();
-    store ??= SqliteReadingStore.openReadonly(resolve(dataDir, config.readingsFile ?? 'readings.db'));
-    return store;
-  };
+  const base = queryBase(dataDir, config.readingsFile, ledger);
+  const { readings } = base;
   const refuse = (what: string) => async (): Promise<never> => {
     refuseOnFabric(dataDir, what);
     throw new ColdtrailError(ErrorCode.InvalidInput, `${what}: ${NO_BLOCKS_HERE}`);
@@ -69,27 +61,11 @@ export async function openFabricQuery(
       const verifyLedger = async () => ({ ok: true, tip: null, problems: [], skipped: NO_BLOCKS_HERE });
       return s.readSnapshot(() => proveReading({ ledger, store: s, verifyLedger }, device, seq));
     },
-    async listShipments() {
-      live();
-      return ledger.listShipments();
-    },
-    async getShipment(sscc) {
-      live();
-      return ledger.getShipment(sscc);
-    },
-    async newestReading(device) {
-      const s = readings();
-      const head = await s.head(device);
-      const [last] = head.seq > 0 ? await s.records(device, head.seq, head.seq) : [];
-      return last ? { seq: last.record.seq, ts: last.record.ts } : null;
-    },
+    ...base.answers,
     verifyLedger: refuse('`coldtrail ledger verify`'),
     exportTip: refuse('`coldtrail ledger export-tip`'),
     async close() {
-      if (closed) return;
-      closed = true;
-      await store?.close();
-      await fabric.close();
+      if (await base.close()) await fabric.close();
     },
   };
 }

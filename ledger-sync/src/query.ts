@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { ColdtrailError, ErrorCode } from '@coldtrail/core';
 import { openFabricQuery } from './fabric-query.js';
 import { exportCheckpoint } from './ledger/export-tip.js';
 import {
@@ -12,8 +11,8 @@ import type { LedgerVerifyOptions, LedgerVerifyReport } from './ledger/verify-re
 import { readLedgerSelection } from './ledger-selection.js';
 import type { ShipmentEntry } from './ledger-types.js';
 import { type ProvenanceOptions, type ProvenanceReport, provenance } from './provenance.js';
+import { queryBase } from './query-common.js';
 import { proveReading, type ReadingProof } from './reading-proof.js';
-import { SqliteReadingStore } from './sqlite-reading-store.js';
 
 /** Where a data directory keeps ledger-sync's files (the same defaults as the service's config). */
 export interface QueryConfig {
@@ -59,17 +58,8 @@ export async function openQuery(config: QueryConfig): Promise<LedgerSyncQuery> {
     if (selection.ledger === 'fabric') return openFabricQuery(config, selection.fabricConnection);
   }
   const reader: LedgerReader = await openLedgerReader(resolve(dataDir, config.ledgerPath ?? '.'));
-  const ledger = createLedgerClient(reader.port);
-  let store: SqliteReadingStore | undefined;
-  let closed = false;
-  const live = () => {
-    if (closed) throw new ColdtrailError(ErrorCode.Unavailable, 'this query is closed');
-  };
-  const readings = () => {
-    live();
-    store ??= SqliteReadingStore.openReadonly(resolve(dataDir, config.readingsFile ?? 'readings.db'));
-    return store;
-  };
+  const base = queryBase(dataDir, config.readingsFile, createLedgerClient(reader.port));
+  const { readings } = base;
   return {
     provenance(sscc, options) {
       const store = readings();
@@ -101,27 +91,11 @@ export async function openQuery(config: QueryConfig): Promise<LedgerSyncQuery> {
         ),
       );
     },
-    async listShipments() {
-      live();
-      return ledger.listShipments();
-    },
-    async getShipment(sscc) {
-      live();
-      return ledger.getShipment(sscc);
-    },
-    async newestReading(device) {
-      const s = readings();
-      const head = await s.head(device);
-      const [last] = head.seq > 0 ? await s.records(device, head.seq, head.seq) : [];
-      return last ? { seq: last.record.seq, ts: last.record.ts } : null;
-    },
+    ...base.answers,
     verifyLedger: (options) => reader.verify(options),
     exportTip: () => exportCheckpoint(reader),
     async close() {
-      if (closed) return;
-      closed = true;
-      await store?.close();
-      await reader.close();
+      if (await base.close()) await reader.close();
     },
   };
 }

@@ -84,19 +84,41 @@ export interface AnchorHead {
   upTo: number;
 }
 
+/**
+ * One excursion as the ledger records it. Shipments evaluated under a versioned profile (ShipmentEntry
+ * `profileSpec`) record one entry per sensor, zone and alarm rule, with `sensor`, `measure`, `zone`,
+ * `inclusive`, `triggeredAt` and `gapMs` set and an id naming the sensor and zone (excursionKeyId), so two
+ * sensors' excursions starting at the same instant never collide. Entries of shipments created before
+ * profiles carry none of those fields: single-event only, merged across sensors, id excursionId.
+ */
 export interface ExcursionEntry {
   sscc: string;
   id: string;
-  rule: 'single-event';
+  rule: ExcursionRuleKind;
   direction: 'above' | 'below';
   limit: number;
   start: string;
   end: string;
+  /** Time beyond the limit: end - start for instant and single-event; the accumulated total for cumulative. */
   durationMs: number;
   maxValue: number;
   recordedAt: string;
   txId: string;
+  sensor?: string;
+  measure?: ExcursionMeasure;
+  zone?: string;
+  /** Whether a value equal to the limit counts as beyond. */
+  inclusive?: boolean;
+  /** When the alarm condition was met (start + delay for single-event, the budget's crossing for cumulative). */
+  triggeredAt?: string;
+  /** Time inside [start, end) that no sample covered (data gaps bridged by the excursion). */
+  gapMs?: number;
 }
+
+export const EXCURSION_RULE_KINDS = ['instant', 'single-event', 'cumulative'] as const;
+export type ExcursionRuleKind = (typeof EXCURSION_RULE_KINDS)[number];
+export const EXCURSION_MEASURES = ['temperature', 'humidity', 'door'] as const;
+export type ExcursionMeasure = (typeof EXCURSION_MEASURES)[number];
 
 export interface CustodyEvent {
   sscc: string;
@@ -143,6 +165,20 @@ export interface ProvenanceView {
 /** The deterministic excursion id: the same excursion detected twice (a restart, a retry) gets the same id. */
 export function excursionId(sscc: string, rule: string, direction: string, startMillis: number): string {
   return `${sscc}:${rule}:${direction}:${startMillis}`;
+}
+
+/**
+ * The deterministic id of a profile excursion: one per shipment, sensor, zone, rule and start. Sensor and zone
+ * are identifiers (IDENTIFIER_PATTERN: no ':'), so the id parses back unambiguously.
+ */
+export function excursionKeyId(
+  sscc: string,
+  sensor: string,
+  zone: string,
+  rule: string,
+  startMillis: number,
+): string {
+  return `${sscc}:${sensor}:${zone}:${rule}:${startMillis}`;
 }
 
 const iso = z.string().regex(ISO_MS_PATTERN, 'an ISO-8601 UTC time');
@@ -201,7 +237,7 @@ export const anchorEntrySchema = z.object({
 export const excursionEntrySchema = z.object({
   sscc,
   id: z.string().min(1),
-  rule: z.literal('single-event'),
+  rule: z.enum(EXCURSION_RULE_KINDS),
   direction: z.enum(['above', 'below']),
   limit: z.number(),
   start: iso,
@@ -210,6 +246,12 @@ export const excursionEntrySchema = z.object({
   maxValue: z.number(),
   recordedAt: iso,
   txId,
+  sensor: id.optional(),
+  measure: z.enum(EXCURSION_MEASURES).optional(),
+  zone: id.optional(),
+  inclusive: z.boolean().optional(),
+  triggeredAt: iso.optional(),
+  gapMs: z.number().int().nonnegative().optional(),
 }) satisfies z.ZodType<ExcursionEntry>;
 
 export const custodyEventSchema = z.object({

@@ -1,4 +1,12 @@
-import { canonicalJson, type ExcursionEntry, excursionId, type ShipmentEntry } from '@coldtrail/core';
+import {
+  canonicalJson,
+  EXCURSION_MEASURES,
+  EXCURSION_RULE_KINDS,
+  type ExcursionEntry,
+  excursionId,
+  excursionKeyId,
+  type ShipmentEntry,
+} from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
 import { callerMsp, emit, keys, listJson, readJson, txTime, writeJson } from './state.js';
@@ -15,18 +23,34 @@ const EXCURSION_FIELDS = [
   'durationMs',
   'maxValue',
 ] as const;
+/** The fields of an excursion evaluated under a versioned profile (one per sensor, zone and rule). */
+const PROFILE_FIELDS = ['sensor', 'measure', 'zone', 'inclusive', 'triggeredAt', 'gapMs'] as const;
 
 export type ExcursionInput = Omit<ExcursionEntry, 'recordedAt' | 'txId'>;
 
-/** Parses and checks one excursion (a transaction argument, or an element of a completion's set). */
+/**
+ * Parses and checks one excursion (a transaction argument, or an element of a completion's set). Two
+ * generations: entries of shipments created before profiles (single-event, merged across sensors, id
+ * sscc:rule:direction:start) and profile entries carrying every PROFILE_FIELDS field (id
+ * sscc:sensor:zone:rule:start). Which one a shipment takes is checkShipmentExcursion's business.
+ */
 export function parseExcursion(value: unknown, name: string): ExcursionInput {
-  const e = v.exactObject(value, name, EXCURSION_FIELDS);
+  const isProfileEntry = typeof value === 'object' && value !== null && 'sensor' in value;
+  const e = v.exactObject(
+    value,
+    name,
+    isProfileEntry ? [...EXCURSION_FIELDS, ...PROFILE_FIELDS] : EXCURSION_FIELDS,
+  );
   const sscc = v.sscc(e.sscc);
-  const rule = v.oneOf(e.rule, ['single-event'] as const, `${name}.rule`);
+  const rule = v.oneOf(
+    e.rule,
+    isProfileEntry ? EXCURSION_RULE_KINDS : (['single-event'] as const),
+    `${name}.rule`,
+  );
   const direction = v.oneOf(e.direction, ['above', 'below'] as const, `${name}.direction`);
   const startMillis = v.isoMillis(e.start, `${name}.start`);
   const endMillis = v.isoMillis(e.end, `${name}.end`);
-  const input: ExcursionInput = {
+  const base = {
     sscc,
     id: String(e.id),
     rule,
@@ -37,11 +61,40 @@ export function parseExcursion(value: unknown, name: string): ExcursionInput {
     durationMs: v.nonNegativeInteger(e.durationMs, `${name}.durationMs`),
     maxValue: v.finite(e.maxValue, `${name}.maxValue`),
   };
-  const expectedId = excursionId(sscc, rule, direction, startMillis);
-  if (e.id !== expectedId) invalid(`${name}: id must be ${expectedId} (sscc:rule:direction:startMillis)`);
   if (endMillis < startMillis) invalid(`${name}: end must not be before start`);
-  if (input.durationMs !== endMillis - startMillis) invalid(`${name}: durationMs must equal end - start`);
-  const beyond = direction === 'above' ? input.maxValue > input.limit : input.maxValue < input.limit;
+  if (!isProfileEntry) {
+    const expectedId = excursionId(sscc, rule, direction, startMillis);
+    if (e.id !== expectedId) invalid(`${name}: id must be ${expectedId} (sscc:rule:direction:startMillis)`);
+    if (base.durationMs !== endMillis - startMillis) invalid(`${name}: durationMs must equal end - start`);
+    const beyond = direction === 'above' ? base.maxValue > base.limit : base.maxValue < base.limit;
+    if (!beyond) invalid(`${name}: maxValue must lie ${direction} the limit`);
+    return base;
+  }
+  const input: ExcursionInput = {
+    ...base,
+    sensor: v.identifier(e.sensor, `${name}.sensor`),
+    measure: v.oneOf(e.measure, EXCURSION_MEASURES, `${name}.measure`),
+    zone: v.identifier(e.zone, `${name}.zone`),
+    inclusive: v.boolean(e.inclusive, `${name}.inclusive`),
+    triggeredAt: e.triggeredAt as string,
+    gapMs: v.nonNegativeInteger(e.gapMs, `${name}.gapMs`),
+  };
+  const triggered = v.isoMillis(e.triggeredAt, `${name}.triggeredAt`);
+  const expectedId = excursionKeyId(sscc, input.sensor as string, input.zone as string, rule, startMillis);
+  if (e.id !== expectedId) invalid(`${name}: id must be ${expectedId} (sscc:sensor:zone:rule:startMillis)`);
+  const span = endMillis - startMillis;
+  // Cumulative time beyond counts the runs beyond only, never the time back within limits between them.
+  if (rule === 'cumulative' ? base.durationMs > span : base.durationMs !== span) {
+    invalid(`${name}: durationMs must ${rule === 'cumulative' ? 'not exceed' : 'equal'} end - start`);
+  }
+  if ((input.gapMs as number) > span) invalid(`${name}: gapMs must not exceed end - start`);
+  if (triggered < startMillis || triggered > endMillis) {
+    invalid(`${name}: triggeredAt must lie between start and end`);
+  }
+  const beyond =
+    direction === 'above'
+      ? base.maxValue > base.limit || (input.inclusive === true && base.maxValue === base.limit)
+      : base.maxValue < base.limit || (input.inclusive === true && base.maxValue === base.limit);
   if (!beyond) invalid(`${name}: maxValue must lie ${direction} the limit`);
   return input;
 }
@@ -54,7 +107,15 @@ export function parseExcursion(value: unknown, name: string): ExcursionInput {
 function extends_(next: ExcursionInput, prev: ExcursionInput): boolean {
   const moreExtreme =
     next.direction === 'above' ? next.maxValue >= prev.maxValue : next.maxValue <= prev.maxValue;
-  return next.limit === prev.limit && Date.parse(next.end) >= Date.parse(prev.end) && moreExtreme;
+  // What describes the excursion (the zone, its limit, when it triggered) stays; what it measured may grow.
+  const { end: _e, durationMs: _d, maxValue: _m, gapMs: _g, ...fixedNext } = next;
+  const { end: _pe, durationMs: _pd, maxValue: _pm, gapMs: _pg, ...fixedPrev } = prev;
+  return (
+    canonicalJson(fixedNext) === canonicalJson(fixedPrev) &&
+    Date.parse(next.end) >= Date.parse(prev.end) &&
+    next.durationMs >= prev.durationMs &&
+    moreExtreme
+  );
 }
 
 /**
@@ -66,7 +127,7 @@ export async function putExcursion(
   shipment: ShipmentEntry,
   input: ExcursionInput,
 ): Promise<{ entry: ExcursionEntry; written: boolean }> {
-  const key = keys.excursion(ctx, input.sscc, Date.parse(input.start), input.rule, input.direction);
+  const key = keys.excursion(ctx, input);
   const existing = await readJson<ExcursionEntry>(ctx, key);
   // Completion is final: afterwards only an identical retry still answers.
   if (!existing && shipment.status === 'completed') {

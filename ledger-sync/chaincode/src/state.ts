@@ -69,6 +69,19 @@ export const keys = {
   deviceShipmentHead: (ctx: Context, device: string) => ctx.stub.createCompositeKey('devshiphead', [device]),
   deviceShipment: (ctx: Context, device: string, ordinal: number) =>
     ctx.stub.createCompositeKey('devshipment', [device, pad(ordinal, SEQ_WIDTH)]),
-  excursion: (ctx: Context, sscc: string, startMillis: number, rule: string, direction: string) =>
-    ctx.stub.createCompositeKey('excursion', [sscc, pad(startMillis, MILLIS_WIDTH), rule, direction]),
+  /**
+   * One key per excursion: [sscc, start, rule, direction] for shipments created before profiles, [sscc, start,
+   * sensor, zone, rule] for profile excursions (so two sensors' excursions starting together never collide).
+   */
+  excursion: (
+    ctx: Context,
+    e: { sscc: string; start: string; rule: string; direction: string; sensor?: string; zone?: string },
+  ) =>
+    ctx.stub.createCompositeKey('excursion', [
+      e.sscc,
+      pad(Date.parse(e.start), MILLIS_WIDTH),
+      ...(e.sensor === undefined || e.zone === undefined
+        ? [e.rule, e.direction]
+        : [e.sensor, e.zone, e.rule]),
+    ]),
 };

@@ -64,6 +64,11 @@ export function finite(value: unknown, name: string): number {
   return value;
 }
 
+export function boolean(value: unknown, name: string): boolean {
+  if (typeof value !== 'boolean') invalid(`${name} must be true or false`);
+  return value;
+}
+
 export function nonNegativeInteger(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     invalid(`${name} must be an integer >= 0`);

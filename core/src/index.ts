@@ -1,5 +1,12 @@
 export * from './ack.js';
 export * from './agent-config-message.js';
+export {
+  type AlarmExcursion,
+  evaluateProfile,
+  evaluateZone,
+  excursionKey,
+  type SensorSeries,
+} from './alarm-rules.js';
 export * from './batch.js';
 export * from './canonical.js';
 export * from './clock.js';
@@ -17,10 +24,18 @@ export * from './ledger-quality.js';
 export * from './lifecycle.js';
 export * from './log.js';
 export * from './merkle.js';
+export {
+  DEFAULT_DELTA_H_OVER_R,
+  type MktOptions,
+  type MktWindow,
+  meanKineticTemperature,
+  mktWindows,
+} from './mkt.js';
 export * from './modbus-rtu.js';
 export * from './nmea.js';
 export * from './nmea-framer.js';
 export * from './patterns.js';
+export * from './profile.js';
 export * from './reading.js';
 export type * from './serial-types.js';
 export * from './topics.js';

@@ -1,4 +1,4 @@
-import type { AgentConfigMessage, Clock, Env, TimerClock } from '@coldtrail/core';
+import type { AgentConfigMessage, Clock, Env, ServerAlarmMessage, TimerClock } from '@coldtrail/core';
 import type { BatchCounts } from './batch-gate.js';
 import type { BrokerLog } from './broker-log.js';
 import type { ConnectCounterStore } from './connect-counters.js';
@@ -57,6 +57,8 @@ export interface BrokerHandle {
    * profile:null}` once completed). Validated first (INVALID_INPUT); resolves once aedes has stored it.
    */
   publishDeviceConfig(org: string, device: string, message: AgentConfigMessage): Promise<void>;
+  /** Publishes a server-side alarm on the device's `.../alarms` topic (QoS 1, not retained); validated first. */
+  publishDeviceAlarm(org: string, device: string, message: ServerAlarmMessage): Promise<void>;
   /** Stops accepting, lets admitted batches finish (so their PUBACKs go out), closes clients and the server. */
   close(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import { type BrokerConfig, resolveBrokerConfig } from './broker-config.js';
 import { stderrLog } from './broker-log.js';
 import type { BrokerDeps, BrokerHandle } from './broker-types.js';
 import { memoryConnectCounters } from './connect-counters.js';
+import { publishDeviceAlarm } from './device-alarm.js';
 import { publishDeviceConfig } from './device-config.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import { guardPacketSize } from './packet-size-guard.js';
@@ -239,6 +240,7 @@ export async function start(config: BrokerConfig | undefined, deps: BrokerDeps):
       return closed;
     },
     publishDeviceConfig: (org, device, message) => publishDeviceConfig(aedes, org, device, message),
+    publishDeviceAlarm: (org, device, message) => publishDeviceAlarm(aedes, org, device, message),
     close: () => life.close(),
   };
 }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { isSscc } from './gs1.js';
 import { type ShipmentItem, shipmentItemSchema } from './ledger-custody.js';
 import { HEX64_PATTERN, IDENTIFIER_PATTERN, ISO_MS_PATTERN } from './patterns.js';
+import type { ColdChainProfile } from './profile.js';
+import { isNormalisedProfile } from './shipment-rules.js';
 
 /**
  * The ledger's entries, defined once for the chaincode (which stores and returns them as RFC 8785 JSON), the
@@ -51,6 +53,11 @@ export interface ShipmentEntry {
   ordinal?: number;
   /** What the shipment carries (SGTINs and lot lines), when its creator declared it; absent otherwise. */
   contents?: ShipmentItem[];
+  /**
+   * The versioned profile (normalised) the shipment is judged by; `profile` is then its summary
+   * (shipment-rules.ts). Absent on shipments created before profiles: they are judged by `profile` alone.
+   */
+  profileSpec?: ColdChainProfile;
 }
 
 /** Per-device pointer to its newest shipment: a device carries at most one open shipment at a time. */
@@ -222,6 +229,9 @@ export const shipmentEntrySchema = z.object({
   completedAt: iso.nullable(),
   ordinal: seq.optional(),
   contents: z.array(shipmentItemSchema).optional(),
+  profileSpec: z
+    .custom<ColdChainProfile>(isNormalisedProfile, 'a normalised cold-chain profile (core profile.ts)')
+    .optional(),
 }) satisfies z.ZodType<ShipmentEntry>;
 
 export const anchorEntrySchema = z.object({

@@ -1,5 +1,6 @@
 import { canonicalJson, isColdtrailError } from '@coldtrail/core';
 import type { Anchorer } from './anchoring.js';
+import type { AnnounceExcursions } from './excursion-alarms.js';
 import { evaluateShipment } from './excursion-engine.js';
 import type { LedgerClient } from './ledger-types.js';
 import type { Log } from './log.js';
@@ -10,6 +11,8 @@ export interface LiveExcursionsOptions {
   store: Pick<ReadingStore, 'records'>;
   anchorer: Pick<Anchorer, 'exclusive'>;
   log: Log;
+  /** Told of each excursion recorded (the server's `.../alarms`). */
+  announce?: AnnounceExcursions;
 }
 
 export interface LiveExcursions {
@@ -28,7 +31,7 @@ export interface LiveExcursions {
  * device. A failure is logged; the next batch or the completion evaluates again.
  */
 export function createLiveExcursions(options: LiveExcursionsOptions): LiveExcursions {
-  const { ledger, store, anchorer, log } = options;
+  const { ledger, store, anchorer, log, announce } = options;
   const pending = new Set<string>();
   let closed = false;
 
@@ -41,15 +44,12 @@ export function createLiveExcursions(options: LiveExcursionsOptions): LiveExcurs
       records.map((r) => r.record),
     );
     if (found.length === 0) return;
-    const held = new Map(
-      ((await ledger.provenance(shipment.sscc))?.excursions ?? []).map(({ recordedAt, txId, ...e }) => [
-        e.id,
-        canonicalJson(e),
-      ]),
-    );
+    const before = (await ledger.provenance(shipment.sscc))?.excursions ?? [];
+    const held = new Map(before.map(({ recordedAt, txId, ...e }) => [e.id, canonicalJson(e)]));
+    const written = [];
     for (const e of found) {
       if (held.get(e.id) === canonicalJson(e)) continue;
-      await ledger.recordExcursion(e);
+      written.push(await ledger.recordExcursion(e));
       log.warn('excursion recorded in transit', {
         sscc: e.sscc,
         id: e.id,
@@ -59,6 +59,7 @@ export function createLiveExcursions(options: LiveExcursionsOptions): LiveExcurs
         maxValue: e.maxValue,
       });
     }
+    announce?.(shipment, before, written);
   };
 
   return {

@@ -1,4 +1,11 @@
-import { ColdtrailError, ErrorCode, parseSscc, type ReadingKind } from '@coldtrail/core';
+import {
+  type ColdChainProfile,
+  ColdtrailError,
+  ErrorCode,
+  parseSscc,
+  type ReadingKind,
+  shipmentRules,
+} from '@coldtrail/core';
 import { evaluateShipment } from './excursion-engine.js';
 import type { LedgerVerifyOptions } from './ledger/verify-report.js';
 import type {
@@ -8,6 +15,7 @@ import type {
   ProvenanceView,
   ShipmentEntry,
 } from './ledger-types.js';
+import { type MktSummary, mktSummary } from './provenance-mkt.js';
 import type { ReadingStore, StoredRecord } from './reading-store.js';
 import { type LedgerVerifier, rehash, type Verification, type VerificationCheck } from './verification.js';
 import { verifyAnchors } from './verify-anchors.js';
@@ -32,6 +40,13 @@ export interface ProvenanceReport {
   range: { fromSeq: number; toSeq: number; complete: boolean };
   readings: ReadingSummary;
   excursions: ExcursionSummary[];
+  /**
+   * The rules the shipment is judged by: its versioned profile, or for a shipment created before profiles the
+   * profile its two limits amount to (core legacyProfile, URI urn:coldtrail:profile:legacy:<id>).
+   */
+  rules: ColdChainProfile;
+  /** Mean kinetic temperature per sensor, re-derived from the verified readings; beside excursions, never instead. */
+  mkt: MktSummary;
   anchors: {
     fromSeq: number;
     toSeq: number;
@@ -128,6 +143,11 @@ export async function provenance(
     range,
     readings: summarize(inRange),
     excursions: compared.excursions,
+    rules: shipmentRules(shipment),
+    mkt: mktSummary(
+      shipmentRules(shipment),
+      inRange.map((r) => r.record),
+    ),
     anchors: anchors.map(({ fromSeq, toSeq, root, count, txId, anchoredAt }) => ({
       fromSeq,
       toSeq,

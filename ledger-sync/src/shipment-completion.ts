@@ -1,16 +1,19 @@
 import { type Clock, ColdtrailError, ErrorCode, parseSscc } from '@coldtrail/core';
 import type { Anchorer } from './anchoring.js';
+import type { AnnounceExcursions } from './excursion-alarms.js';
 import { type ExcursionInput, evaluateShipment } from './excursion-engine.js';
 import type { LedgerClient, ShipmentEntry } from './ledger-types.js';
 import type { Log } from './log.js';
 import type { ReadingStore } from './reading-store.js';
 
 export interface CompletionDeps {
-  ledger: Pick<LedgerClient, 'getShipment' | 'completeShipment'>;
+  ledger: Pick<LedgerClient, 'getShipment' | 'completeShipment' | 'provenance'>;
   store: Pick<ReadingStore, 'head' | 'records' | 'saveEvaluation'>;
   anchorer: Pick<Anchorer, 'exclusive'>;
   clock: Clock;
   log: Log;
+  /** Told of each excursion the completion records that the ledger did not hold yet (or held shorter). */
+  announce?: AnnounceExcursions;
 }
 
 export interface CompletionOptions {
@@ -75,8 +78,12 @@ export async function completeShipment(
       shipment,
       records.map((r) => r.record),
     );
+    const before = deps.announce ? ((await deps.ledger.provenance(sscc))?.excursions ?? []) : [];
     // Inside the device's anchoring turn: CompleteShipment reads the anchor head a new window would move.
     const done = await deps.ledger.completeShipment(sscc, toSeq, { excursions: found, reason });
+    if (deps.announce && found.length > 0) {
+      deps.announce(done, before, (await deps.ledger.provenance(sscc))?.excursions ?? []);
+    }
     return { completed: done, excursions: found };
   });
   await deps.store.saveEvaluation({

@@ -15,6 +15,7 @@ import { type LedgerSyncConfig, type LedgerSyncConfigInput, parseLedgerSyncConfi
 import { lockDataDir } from './data-dir-lock.js';
 import { openDefaultLedger } from './default-ledger.js';
 import { createLedgerDirectory } from './device-directory.js';
+import { type AnnounceExcursions, type ExcursionListener, excursionAnnouncer } from './excursion-alarms.js';
 import { createIngest } from './ingest.js';
 import type { DeviceDirectory, IngestPort } from './ingest-port.js';
 import { createLedgerClient } from './ledger/index.js';
@@ -42,6 +43,8 @@ export interface LedgerSyncDeps {
   /** Where `COLDTRAIL_LEDGER_SYNC_<KEY>` overrides come from; default process.env. */
   env?: Env;
   log?: Log;
+  /** Told of every excursion recorded on the ledger, in transit or at completion (the server's `.../alarms`). */
+  onExcursion?: ExcursionListener;
 }
 
 export type ShipmentInput = Omit<
@@ -111,7 +114,16 @@ export async function start(
     const store =
       deps.store ??
       life.add('reading store', SqliteReadingStore.open(resolve(config.dataDir, config.readingsFile)));
-    return assemble(config, createLedgerClient(port), store, verifyLedger, { ...time, log }, life, port);
+    const announce = excursionAnnouncer(deps.onExcursion, log);
+    return assemble(
+      config,
+      createLedgerClient(port),
+      store,
+      verifyLedger,
+      { ...time, log, announce },
+      life,
+      port,
+    );
   });
 }
 
@@ -120,7 +132,12 @@ function assemble(
   ledger: LedgerClient,
   store: ReadingStore,
   verifyLedger: LedgerVerifier | undefined,
-  { clock, timers, log }: { clock: Clock; timers: TimerClock; log: Log },
+  {
+    clock,
+    timers,
+    log,
+    announce,
+  }: { clock: Clock; timers: TimerClock; log: Log; announce: AnnounceExcursions },
   life: Lifecycle,
   port: LedgerPort,
 ): LedgerSyncHandle {
@@ -133,7 +150,9 @@ function assemble(
     timers,
     log,
   });
-  const live = config.liveExcursions ? createLiveExcursions({ ledger, store, anchorer, log }) : undefined;
+  const live = config.liveExcursions
+    ? createLiveExcursions({ ledger, store, anchorer, log, announce })
+    : undefined;
   const waiters = new Set<(device: string, seq: number) => void>();
   const ingest = createIngest({
     store,
@@ -193,7 +212,7 @@ function assemble(
       return ledger.createShipment({ ...rest, fromSeq: first });
     },
     completeShipment: (sscc, toSeq, options) =>
-      completeShipment({ ledger, store, anchorer, clock, log }, sscc, {
+      completeShipment({ ledger, store, anchorer, clock, log, announce }, sscc, {
         ...(toSeq === undefined ? {} : { toSeq }),
         ...(options?.reason === undefined ? {} : { reason: options.reason }),
       }),

@@ -20,22 +20,45 @@ export interface ExcursionSummary {
   end: string;
   durationMinutes: number;
   maxValue: number;
+  /**
+   * Under a versioned profile: the sensor, measure and zone, whether the limit itself counts, when the alarm
+   * triggered and the minutes no sample covered. Absent for shipments created before profiles.
+   */
+  sensor?: string;
+  measure?: 'temperature' | 'humidity' | 'door';
+  zone?: string;
+  inclusive?: boolean;
+  triggeredAt?: string;
+  gapMinutes?: number;
 }
 
 type Recorded = Omit<ExcursionEntry, 'recordedAt' | 'txId'>;
 const details = (e: Recorded) => canonicalJson(e);
 
+const UNIT_TEXT = { temperature: '°C', humidity: '%RH', door: '(1 = open)' } as const;
+
 function describe(e: Recorded): string {
-  return `${e.id} (${e.direction} ${e.limit} °C from ${e.start} to ${e.end}, extreme ${e.maxValue} °C)`;
+  const unit = UNIT_TEXT[e.measure ?? 'temperature'];
+  return `${e.id} (${e.direction} ${e.limit} ${unit} from ${e.start} to ${e.end}, extreme ${e.maxValue} ${unit})`;
 }
 
-/** A recorded excursion that the readings show still running: same start, at least as long and extreme. */
+/**
+ * A recorded excursion that the readings show still running: what describes it (zone, limit, trigger) the
+ * same, and at least as long and extreme (the contract's rule for an excursion that grows in transit).
+ */
 function contains(derived: Recorded, recorded: Recorded): boolean {
   const extreme =
     derived.direction === 'above'
       ? derived.maxValue >= recorded.maxValue
       : derived.maxValue <= recorded.maxValue;
-  return derived.limit === recorded.limit && Date.parse(derived.end) >= Date.parse(recorded.end) && extreme;
+  const { end: _e, durationMs: _d, maxValue: _m, gapMs: _g, ...fixedDerived } = derived;
+  const { end: _re, durationMs: _rd, maxValue: _rm, gapMs: _rg, ...fixedRecorded } = recorded;
+  return (
+    details(fixedDerived as Recorded) === details(fixedRecorded as Recorded) &&
+    Date.parse(derived.end) >= Date.parse(recorded.end) &&
+    derived.durationMs >= recorded.durationMs &&
+    extreme
+  );
 }
 
 /**
@@ -85,9 +108,24 @@ export function compareExcursions(
         end: e.end,
         durationMinutes: e.durationMs / 60_000,
         maxValue: e.maxValue,
+        ...(e.sensor === undefined
+          ? {}
+          : {
+              sensor: e.sensor,
+              ...(e.measure === undefined ? {} : { measure: e.measure }),
+              ...(e.zone === undefined ? {} : { zone: e.zone }),
+              ...(e.inclusive === undefined ? {} : { inclusive: e.inclusive }),
+              ...(e.triggeredAt === undefined ? {} : { triggeredAt: e.triggeredAt }),
+              ...(e.gapMs === undefined ? {} : { gapMinutes: e.gapMs / 60_000 }),
+            }),
       };
     })
-    .sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || a.direction.localeCompare(b.direction));
+    .sort(
+      (a, b) =>
+        Date.parse(a.start) - Date.parse(b.start) ||
+        a.direction.localeCompare(b.direction) ||
+        a.id.localeCompare(b.id),
+    );
   const pending = excursions.filter((e) => !e.recorded).length;
   const ok = complete
     ? `${derived.length} excursion(s) re-derived from the readings, exactly those recorded on the ledger`

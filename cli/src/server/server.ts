@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileConnectCounters, start as startBroker } from '@coldtrail/broker';
 import type { Log } from '@coldtrail/core';
 import {
+  type ExcursionListener,
   loadFabricConnection,
   lockDataDir,
   selectServerLedger,
@@ -61,6 +62,7 @@ export async function startServer(
   const lock = lockDataDir(dataDir);
   stack.push('data dir lock', { close: () => lock.release() });
   try {
+    let publishAlarm: ExcursionListener | undefined;
     const chosen = selectServerLedger(ledgerSyncDir(dataDir), opts.ledger, opts.fabricConnection);
     const { selection } = chosen;
     const { ledger } = selection;
@@ -78,7 +80,11 @@ export async function startServer(
           ledger,
           ...(fabricConnection === undefined ? {} : { fabricConnection }),
         },
-        { log: log('ledger-sync') },
+        {
+          log: log('ledger-sync'),
+          // Bound once the broker runs (it starts after ledger-sync, which its ingest hook needs).
+          onExcursion: (alarm) => publishAlarm?.(alarm),
+        },
       ),
     );
     // The embedded ledger makes an org's identity on its first call as that org: make it now, so the org is
@@ -104,6 +110,16 @@ export async function startServer(
         },
       ),
     );
+    publishAlarm = ({ event, shipment, excursion }) =>
+      broker.publishDeviceAlarm(org, shipment.device, {
+        v: 1,
+        source: 'server',
+        event,
+        org,
+        device: shipment.device,
+        sscc: shipment.sscc,
+        excursion,
+      });
     const ops = operatorOps({ ls, org, dataDir, disconnect: (d) => broker.disconnectDevice(d) });
     const configs = deviceConfigs(org, (o, d, m) => broker.publishDeviceConfig(o, d, m), log('server'));
     await configs.republish(await ls.ledger.listShipments());

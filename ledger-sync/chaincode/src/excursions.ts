@@ -122,11 +122,45 @@ function extends_(next: ExcursionInput, prev: ExcursionInput): boolean {
  * Writes one excursion of `shipment` unless the ledger already holds exactly it. Returns the entry as it now
  * stands and whether this transaction wrote it. The caller has checked custody and the shipment's status.
  */
+/**
+ * An excursion must be one the shipment's rules can produce: a shipment under a versioned profile takes profile
+ * excursions of one of its zones (same measure, direction, limit and inclusiveness) and one of that zone's alarm
+ * rules; a shipment created before profiles takes the older single-event entries only.
+ */
+export function checkAgainstRules(shipment: ShipmentEntry, input: ExcursionInput): void {
+  const spec = shipment.profileSpec;
+  if (!spec) {
+    if (input.sensor !== undefined) {
+      invalid(`shipment ${shipment.sscc} has no versioned profile; its excursions carry no sensor or zone`);
+    }
+    return;
+  }
+  if (input.sensor === undefined) {
+    invalid(`shipment ${shipment.sscc} is judged by ${spec.uri}: each excursion names its sensor and zone`);
+  }
+  const zone = spec.zones.find((z) => z.id === input.zone);
+  if (!zone) invalid(`excursion ${input.id}: ${spec.uri} has no zone ${input.zone}`);
+  const same =
+    zone.measure === input.measure &&
+    zone.direction === input.direction &&
+    zone.limit === input.limit &&
+    zone.inclusive === input.inclusive;
+  if (!same) {
+    invalid(
+      `excursion ${input.id}: zone ${zone.id} of ${spec.uri} is ${zone.measure} ${zone.direction} ${zone.limit}${zone.inclusive ? ' inclusive' : ''}`,
+    );
+  }
+  if (!zone.alarms.some((a) => a.kind === input.rule)) {
+    invalid(`excursion ${input.id}: zone ${zone.id} of ${spec.uri} has no ${input.rule} alarm`);
+  }
+}
+
 export async function putExcursion(
   ctx: Context,
   shipment: ShipmentEntry,
   input: ExcursionInput,
 ): Promise<{ entry: ExcursionEntry; written: boolean }> {
+  checkAgainstRules(shipment, input);
   const key = keys.excursion(ctx, input);
   const existing = await readJson<ExcursionEntry>(ctx, key);
   // Completion is final: afterwards only an identical retry still answers.

@@ -6,7 +6,13 @@ import type {
   ShipmentEntry,
   ShipmentProfile,
 } from '@coldtrail/core';
-import { canonicalJson } from '@coldtrail/core';
+import {
+  type ColdChainProfile,
+  canonicalJson,
+  isColdtrailError,
+  parseProfile,
+  profileSummary,
+} from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
 import { parseContents, writeContentIndex } from './contents.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
@@ -15,10 +21,10 @@ import * as v from './validate.js';
 
 const SHIPMENT_FIELDS = ['sscc', 'device', 'origin', 'destination', 'product', 'profile', 'fromSeq'] as const;
 /** Optional fields: a shipment created without them stores none (older callers and entries stay valid). */
-const SHIPMENT_OPTIONAL = ['contents'] as const;
+const SHIPMENT_OPTIONAL = ['contents', 'profileSpec'] as const;
 const PROFILE_FIELDS = ['id', 'lowerC', 'upperC', 'delayMinutes', 'samplePeriodSeconds'] as const;
 
-function parseProfile(value: unknown): ShipmentProfile {
+function parseProfileSummary(value: unknown): ShipmentProfile {
   const p = v.exactObject(value, 'profile', PROFILE_FIELDS);
   const profile: ShipmentProfile = {
     id: v.identifier(p.id, 'profile.id'),
@@ -31,6 +37,25 @@ function parseProfile(value: unknown): ShipmentProfile {
   if (profile.delayMinutes < 0) invalid('profile.delayMinutes must be >= 0');
   if (profile.samplePeriodSeconds <= 0) invalid('profile.samplePeriodSeconds must be > 0');
   return profile;
+}
+
+/**
+ * The versioned profile a shipment is judged by, normalised (core profile.ts), and the summary `profile` must be
+ * of it: the two can never disagree on the ledger.
+ */
+function parseProfileSpec(value: unknown, summary: ShipmentProfile): ColdChainProfile {
+  let spec: ColdChainProfile;
+  try {
+    spec = parseProfile(value);
+    const expected = profileSummary(spec);
+    if (canonicalJson(expected) !== canonicalJson(summary)) {
+      invalid(`profile must be the summary of profileSpec ${spec.uri}: ${canonicalJson(expected)}`);
+    }
+  } catch (err) {
+    if (isColdtrailError(err, 'INVALID_INPUT')) invalid(`profileSpec: ${err.message}`);
+    throw err;
+  }
+  return spec;
 }
 
 /**
@@ -53,10 +78,13 @@ export async function createShipment(ctx: Context, shipmentArg: string): Promise
     origin: v.text(s.origin, 'origin'),
     destination: v.text(s.destination, 'destination'),
     product: v.text(s.product, 'product'),
-    profile: parseProfile(s.profile),
+    profile: parseProfileSummary(s.profile),
     fromSeq: v.seq(s.fromSeq, 'fromSeq'),
     ...(s.contents === undefined ? {} : { contents: parseContents(s.contents) }),
   };
+  if (s.profileSpec !== undefined) {
+    Object.assign(fields, { profileSpec: parseProfileSpec(s.profileSpec, fields.profile) });
+  }
   const org = callerMsp(ctx);
   const key = keys.shipment(ctx, sscc);
   const existing = await readJson<ShipmentEntry>(ctx, key);

@@ -38,4 +38,6 @@ export * from './patterns.js';
 export * from './profile.js';
 export * from './reading.js';
 export type * from './serial-types.js';
+export * from './server-alarm-message.js';
+export * from './shipment-rules.js';
 export * from './topics.js';

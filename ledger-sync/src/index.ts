@@ -8,6 +8,7 @@ export {
 export { type DataDirLock, ensureWritableDir, LOCK_FILE, lockDataDir } from './data-dir-lock.js';
 export { type OpenedLedger, openDefaultLedger } from './default-ledger.js';
 export { createLedgerDirectory, type LedgerDirectory } from './device-directory.js';
+export type { ExcursionAlarm, ExcursionListener } from './excursion-alarms.js';
 export {
   detectShipmentExcursions,
   type ExcursionInput,

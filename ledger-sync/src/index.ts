@@ -57,6 +57,12 @@ export {
 export type * from './ledger-types.js';
 export { type Log, silentLog, stderrLog } from './log.js';
 export {
+  listShippedProfiles,
+  loadProfileFile,
+  MAX_PROFILE_FILE_BYTES,
+  shippedProfile,
+} from './profiles.js';
+export {
   type ExcursionSummary,
   type ProvenanceDeps,
   type ProvenanceOptions,

@@ -5,6 +5,7 @@ export {
   evaluateProfile,
   evaluateZone,
   excursionKey,
+  type Sample as AlarmSample,
   type SensorSeries,
 } from './alarm-rules.js';
 export * from './batch.js';

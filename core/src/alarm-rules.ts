@@ -5,7 +5,8 @@
  * Beyond: a value is beyond a zone when it is greater than the limit (direction above) or less (below); with
  * `inclusive` a value equal to the limit is beyond too. Door zones read kind `door` samples, 1 open and
  * 0 closed, and count 1 as beyond (the profile's default `atOrAbove: 1`; profile.ts refuses a door zone that
- * would not).
+ * would not). Door records come on every edge and every poll, so an opening shorter than dt still counts dt
+ * (the conservative side, as for a gap).
  * Runs: a run is a stretch of consecutive samples beyond. Only a sample within limits ends a run. Missing
  * samples (and fault records, which the caller drops before calling) between two samples beyond count as
  * beyond, because nothing shows the product came back in range — the conservative reading for medicines, the
@@ -15,10 +16,10 @@
  * - instant: every run is an excursion (triggeredAt = start).
  * - single-event: a run whose time beyond is >= delay (exactly the delay counts) is an excursion
  *   (triggeredAt = start + delay).
- * - cumulative: the time beyond of every run of the series adds up and is never reset. Once the total reaches
- *   the budget (exactly the budget counts) the zone has ONE excursion for the sensor: start = the first sample
- *   beyond ever, end = the coverage end of the last sample beyond, durationMs = the total (not end - start),
- *   triggeredAt = the instant the running total reached the budget (time beyond accrues linearly inside a run).
+ * - cumulative: the time beyond of every run of the series adds up and is never reset (time two runs both cover,
+ *   possible only when samples come faster than dt, counts once). Once the total reaches the budget (exactly
+ *   the budget counts) the zone has ONE excursion for the sensor: start = the first sample beyond ever,
+ *   end = the coverage end of the last sample beyond, durationMs = the total (not end - start), triggeredAt = the instant the running total reached the budget (time beyond accrues linearly inside a run).
  * - Re-trigger: after a return within limits, a new run gives a new instant / single-event excursion.
  * - A series that ends inside a run still reports it: on a moving shipment the run may grow with the next
  *   samples, keeping its start and therefore its key (excursionKey); so does a cumulative excursion.

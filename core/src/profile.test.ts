@@ -170,6 +170,22 @@ describe('legacyProfile', () => {
     });
     expect(parseProfile(p)).toEqual(p);
   });
+
+  it('takes every summary the ledger accepted before profiles: delay 0, long periods and delays', () => {
+    const p = legacyProfile({ id: 'x', lowerC: -20, upperC: 25, delayMinutes: 0, samplePeriodSeconds: 0.5 });
+    expect(p.zones.map((z) => z.alarms)).toEqual([
+      [{ kind: 'single-event', delayMinutes: 0 }],
+      [{ kind: 'single-event', delayMinutes: 0 }],
+    ]);
+    const long = legacyProfile({
+      id: 'y',
+      lowerC: 2,
+      upperC: 8,
+      delayMinutes: 1e6,
+      samplePeriodSeconds: 1e6,
+    });
+    expect(long.samplePeriodSeconds).toBe(1e6);
+  });
 });
 
 describe('profileDigest', () => {

@@ -83,11 +83,9 @@ type LimitForm = keyof typeof LIMIT_FORMS;
 const FORM_NAMES = Object.keys(LIMIT_FORMS) as LimitForm[];
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const minutes = (min: 'zero' | 'positive') =>
-  (min === 'zero' ? z.number().min(0) : z.number().positive()).max(
-    366 * 24 * 60,
-    'must be at most a year (527040 minutes)',
-  );
+// No upper caps on delays and periods: a legacy shipment (ledger-entries shipmentProfileSchema) had none,
+// and legacyProfile must turn every one of them into a profile.
+const minutes = (min: 'zero' | 'positive') => (min === 'zero' ? z.number().min(0) : z.number().positive());
 
 const alarmSchema = z.discriminatedUnion(
   'kind',
@@ -117,7 +115,7 @@ const profileSchema = z.strictObject({
   id: z.string().regex(IDENTIFIER_PATTERN, `must be ${IDENTIFIER_RULE}`),
   version: z.number().int('must be an integer').min(1).max(1_000_000),
   title: z.string().trim().min(1, 'must not be empty').max(200),
-  samplePeriodSeconds: z.number().positive().max(86_400, 'must be at most a day (86400 s)'),
+  samplePeriodSeconds: z.number().positive(),
   zones: z.array(zoneSchema).min(1, 'needs at least one zone').max(64),
   mkt: z
     .strictObject({

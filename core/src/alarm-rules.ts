@@ -19,7 +19,8 @@
  * - cumulative: the time beyond of every run of the series adds up and is never reset (time two runs both cover,
  *   possible only when samples come faster than dt, counts once). Once the total reaches the budget (exactly
  *   the budget counts) the zone has ONE excursion for the sensor: start = the first sample beyond ever,
- *   end = the coverage end of the last sample beyond, durationMs = the total (not end - start), triggeredAt = the instant the running total reached the budget (time beyond accrues linearly inside a run).
+ *   end = the coverage end of the last sample beyond, durationMs = the total (not end - start), triggeredAt =
+ *   the instant the running total reached the budget (time beyond accrues linearly inside a run).
  * - Re-trigger: after a return within limits, a new run gives a new instant / single-event excursion.
  * - A series that ends inside a run still reports it: on a moving shipment the run may grow with the next
  *   samples, keeping its start and therefore its key (excursionKey); so does a cumulative excursion.

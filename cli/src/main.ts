@@ -65,6 +65,21 @@ export function buildProgram(): Command {
     .option('--expect-tip <tip>', EXPECT_TIP_HELP)
     .action(async (sscc, opts) => (await import('./commands/provenance.js')).provenance(sscc, opts));
 
+  const profile = program
+    .command('profile')
+    .description('the cold-chain profiles shipments are judged by: zones, limits and alarm rules');
+  profile
+    .command('list')
+    .description('list the shipped profiles (id, URI, title)')
+    .option('--json', 'print JSON')
+    .action(async (opts) => (await import('./commands/profile.js')).profileList(opts));
+  profile
+    .command('show')
+    .description('show a profile: zones, limits, alarms, MKT window, digest')
+    .argument('<profile>', 'a shipped id or URI, or a profile file (.yaml/.json)')
+    .option('--json', 'print JSON')
+    .action(async (name, opts) => (await import('./commands/profile.js')).profileShow(name, opts));
+
   const shipment = program
     .command('shipment')
     .description('create, list and complete shipments (through the server that holds the data dir, if any)');
@@ -74,7 +89,10 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .requiredOption('--device <id>', 'the enrolled device that rides with the shipment')
     .option('--sscc <sscc>', 'SSCC of the shipment (default: the next free one)')
-    .option('--profile <name>', 'temperature profile: 2-8C (default)')
+    .option(
+      '--profile <profile>',
+      'cold-chain profile: a shipped id (2-8C default, frozen, ultra-cold, 15-25C, who-pqs-e006), its URI, or a profile file (.yaml/.json)',
+    )
     .option('--origin <sgln>', 'where it leaves (SGLN, default the demo origin)')
     .option('--destination <sgln>', 'where it goes (SGLN, default the demo destination)')
     .option('--product <epc>', 'what it carries (EPC, default the demo product class)')

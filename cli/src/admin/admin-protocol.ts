@@ -51,6 +51,8 @@ export const createShipmentArgs = z.strictObject({
   device: id,
   sscc: z.string().max(40).optional(),
   profile: id.optional(),
+  /** The profile itself when the caller resolved a file of its own (the server checks it with parseProfile). */
+  profileSpec: z.unknown().optional(),
   origin: text.optional(),
   destination: text.optional(),
   product: text.optional(),

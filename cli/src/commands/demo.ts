@@ -6,12 +6,14 @@ import { defaultScenarioPath, loadScenario, type Scenario, startProbe } from '@c
 import { type LedgerSyncHandle, lockDataDir, start as startLedgerSync } from '@coldtrail/ledger-sync';
 import { agentDir, ledgerSyncDir, resolveDataDir } from '../data-dir.js';
 import { CloseStack } from '../demo/close-stack.js';
-import { agentPosition, DEMO, demoProfile, nextSscc, simulatedStart } from '../demo/demo-setup.js';
+import { demoRules } from '../demo/demo-profile.js';
+import { agentPosition, DEMO, nextSscc, simulatedStart } from '../demo/demo-setup.js';
 import { runTrip } from '../demo/demo-trip.js';
 import { createFileLog, type FileLog } from '../demo/file-log.js';
 import { type Interruption, manualInterruption } from '../demo/interruption.js';
 import { openSerialLink, type SerialChoice } from '../demo/serial-link.js';
 import { Exit, ExitError } from '../exit-codes.js';
+import { shipmentProfileFields } from '../operator/shipment-profiles.js';
 import { demoJson, renderProvenance } from '../render/provenance-text.js';
 import { createStatusLine, type StatusLine } from '../status-line.js';
 
@@ -112,7 +114,7 @@ async function run(
       origin: DEMO.origin,
       destination: DEMO.destination,
       product: DEMO.product,
-      profile: demoProfile(scenario.limits.lower, scenario.limits.upper),
+      ...shipmentProfileFields(demoRules(scenario.limits.lower, scenario.limits.upper)),
       fromSeq: position.nextSeq,
     });
     status.log(

@@ -1,10 +1,11 @@
 import { isIdentifier, parseSscc, shipmentEntrySchema } from '@coldtrail/core';
+import { shippedProfile } from '@coldtrail/ledger-sync';
 import { AdminOp, type CreateShipmentArgs } from '../admin/admin-protocol.js';
 import { existingLedgerSyncDir, resolveDataDir } from '../data-dir.js';
 import { Exit, ExitError } from '../exit-codes.js';
 import { ledgerDevice } from '../operator/data-dir-org.js';
 import { withLocalOps } from '../operator/local-ops.js';
-import { shipmentProfile } from '../operator/shipment-profiles.js';
+import { resolveProfile } from '../operator/shipment-profiles.js';
 import { throughServerOrLocal } from '../operator/through-server.js';
 
 export interface ShipmentCreateOptions {
@@ -30,13 +31,17 @@ export async function shipmentCreate(opts: ShipmentCreateOptions): Promise<void>
       `--device "${opts.device}" is not an identifier (letters, digits, . _ -; up to 64)`,
     );
   }
-  shipmentProfile(opts.profile); // an unknown name fails here, before anything is opened
+  // An unknown name or a bad profile file fails here, before anything is opened. A file is read here and sent
+  // as the profile itself, so the server never opens a path the caller named.
+  const spec = resolveProfile(opts.profile);
+  const sendSpec = opts.profile !== undefined && shippedProfile(opts.profile) === undefined;
   const dataDir = resolveDataDir(opts.dataDir);
   existingLedgerSyncDir(dataDir);
   const args: CreateShipmentArgs = {
     device: opts.device,
     ...(opts.sscc === undefined ? {} : { sscc: parseSscc(opts.sscc) }),
-    ...(opts.profile === undefined ? {} : { profile: opts.profile }),
+    ...(opts.profile === undefined || sendSpec ? {} : { profile: spec.id }),
+    ...(sendSpec ? { profileSpec: spec } : {}),
     ...(opts.origin === undefined ? {} : { origin: opts.origin }),
     ...(opts.destination === undefined ? {} : { destination: opts.destination }),
     ...(opts.product === undefined ? {} : { product: opts.product }),

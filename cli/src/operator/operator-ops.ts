@@ -8,7 +8,7 @@ import type {
 } from '../admin/admin-protocol.js';
 import { DEMO, nextSscc } from '../demo/demo-setup.js';
 import { Exit, ExitError } from '../exit-codes.js';
-import { shipmentProfile } from './shipment-profiles.js';
+import { profileArg, resolveProfile, shipmentProfileFields } from './shipment-profiles.js';
 
 export interface RevokeResult {
   device: DeviceEntry;
@@ -99,7 +99,8 @@ export function operatorOps(ctx: OperatorContext): OperatorOps {
             `time: complete it first with \`coldtrail shipment complete ${open.sscc} --data-dir ${dataDir}\``,
         );
       }
-      const profile = shipmentProfile(args.profile);
+      const spec =
+        args.profileSpec === undefined ? resolveProfile(args.profile) : profileArg(args.profileSpec);
       const sscc = args.sscc === undefined ? await nextSscc(ls.ledger) : parseSscc(args.sscc);
       return ls.createShipment({
         sscc,
@@ -107,7 +108,7 @@ export function operatorOps(ctx: OperatorContext): OperatorOps {
         origin: args.origin ?? DEMO.origin,
         destination: args.destination ?? DEMO.destination,
         product: args.product ?? DEMO.product,
-        profile,
+        ...shipmentProfileFields(spec),
       });
     },
 

@@ -9,6 +9,58 @@ function excursionNote(e: ProvenanceReport['excursions'][number], complete: bool
   return '';
 }
 
+const UNIT = { temperature: '°C', humidity: '%RH', door: '' } as const;
+const limitSign = (e: { direction: 'above' | 'below'; inclusive?: boolean }) =>
+  e.direction === 'above' ? (e.inclusive ? '>=' : '>') : e.inclusive ? '<=' : '<';
+
+/**
+ * One excursion: under a versioned profile `high/single-event probe-1 > 8 °C ...` with when the alarm
+ * triggered; for a shipment created before profiles as before (`above 8 °C ...`).
+ */
+function excursionLine(e: ProvenanceReport['excursions'][number], complete: boolean): string {
+  const note = excursionNote(e, complete);
+  const span = `${hm(e.start)} .. ${hm(e.end)}  ${e.durationMinutes.toFixed(1)} min`;
+  if (e.sensor === undefined) {
+    return `  ${e.direction} ${e.limitC} °C  ${span}, extreme ${e.maxValue} °C${note}`;
+  }
+  const unit = UNIT[e.measure ?? 'temperature'];
+  const what = e.measure === 'door' ? 'door open' : `${limitSign(e)} ${e.limitC}${unit ? ` ${unit}` : ''}`;
+  const extreme = e.measure === 'door' ? '' : `, extreme ${e.maxValue}${unit ? ` ${unit}` : ''}`;
+  const triggered = e.triggeredAt ? `, alarm ${hm(e.triggeredAt)}` : '';
+  const gaps = e.gapMinutes ? `, ${e.gapMinutes.toFixed(1)} min without data` : '';
+  return `  ${`${e.zone}/${e.rule}`.padEnd(22)} ${e.sensor}  ${what}  ${span}${extreme}${triggered}${gaps}${note}`;
+}
+
+function profileLines(r: ProvenanceReport): string[] {
+  const p = r.shipment.profile;
+  const rules = r.rules;
+  if (!r.shipment.profileSpec || !rules) {
+    return [`  profile      ${p.lowerC}-${p.upperC} °C, alarm after ${p.delayMinutes} min beyond`];
+  }
+  return [`  profile      ${rules.id} v${rules.version} (${rules.uri}): ${rules.title}`];
+}
+
+/** MKT per sensor: overall, and the windows above the profile's MKT limit (if it declares one). */
+function mktLines(r: ProvenanceReport): string[] {
+  const m = r.mkt;
+  if (!m || m.sensors.length === 0) return [];
+  const window = m.windowHours === null ? '' : `, ${m.windowHours} h windows`;
+  const limit = m.limitC === null ? '' : `, limit ${m.limitC} °C`;
+  const lines = [
+    `MKT          ΔH/R ${m.deltaHOverR} K${window}${limit} (beside the excursions, never instead)`,
+  ];
+  for (const s of m.sensors) {
+    const over = s.windows.filter((w) => w.exceedsLimit);
+    const highest = s.windows.reduce((hi, w) => Math.max(hi, w.mktC), Number.NEGATIVE_INFINITY);
+    lines.push(
+      `  ${s.sensor}  overall ${s.overallC.toFixed(2)} °C` +
+        (s.windows.length > 0 ? `, highest window ${highest.toFixed(2)} °C` : '') +
+        (over.length > 0 ? `, ${over.length} window(s) ABOVE the limit` : ''),
+    );
+  }
+  return [...lines, ''];
+}
+
 /** One custody step: who took it and, for a hand-over, with whom and where ("offered to X at SGLN"). */
 function custodyLine(c: ProvenanceReport['custody'][number]): string {
   const other =
@@ -34,7 +86,7 @@ export function renderProvenance(r: ProvenanceReport): string {
     `  product      ${s.product}`,
     `  route        ${s.origin} -> ${s.destination}`,
     `  device       ${s.device} (org ${r.device.org}), records #${r.range.fromSeq}..#${r.range.toSeq}`,
-    `  profile      ${s.profile.lowerC}-${s.profile.upperC} °C, alarm after ${s.profile.delayMinutes} min beyond`,
+    ...profileLines(r),
     '',
     'Custody',
     ...r.custody.map(custodyLine),
@@ -46,12 +98,9 @@ export function renderProvenance(r: ProvenanceReport): string {
       : '',
     '',
     `Excursions   ${r.excursions.length === 0 ? 'none' : r.excursions.length}`,
-    ...r.excursions.map(
-      (e) =>
-        `  ${e.direction} ${e.limitC} °C  ${hm(e.start)} .. ${hm(e.end)}  ${e.durationMinutes.toFixed(1)} min, ` +
-        `extreme ${e.maxValue} °C${excursionNote(e, r.range.complete)}`,
-    ),
+    ...r.excursions.map((e) => excursionLine(e, r.range.complete)),
     '',
+    ...mktLines(r),
     `Verification ${r.verification.ok ? 'OK' : 'FAILED'}`,
     ...r.verification.checks.map(
       (c) => `  ${c.ok ? (c.skipped ? 'skip' : ' ok ') : 'FAIL'}  ${c.name.padEnd(11)} ${c.detail}`,

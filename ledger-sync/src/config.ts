@@ -25,6 +25,11 @@ export const LedgerSyncConfigSchema = z
      * again as it grows), rather than only at completion.
      */
     liveExcursions: z.boolean().default(true),
+    /**
+     * Put a shipment in quarantine on the ledger as soon as one of its excursions is recorded (issue 9: an
+     * alarm quarantines the affected units; only a signed release by a quality person lets them go again).
+     */
+    autoQuarantine: z.boolean().default(true),
     /** Reading store file, relative to dataDir unless absolute. */
     readingsFile: z.string().min(1).default('readings.db'),
     /** Embedded ledger location (a directory, or a .sqlite file), relative to dataDir unless absolute. */

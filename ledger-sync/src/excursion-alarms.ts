@@ -12,11 +12,11 @@ export interface ExcursionAlarm {
 /** Told of every excursion ledger-sync records (the server publishes them on the device's `.../alarms`). */
 export type ExcursionListener = (alarm: ExcursionAlarm) => void | Promise<void>;
 
-export type AnnounceExcursions = (
-  shipment: ShipmentEntry,
-  before: readonly ExcursionEntry[],
-  after: readonly ExcursionEntry[],
-) => void;
+export interface AnnounceExcursions {
+  (shipment: ShipmentEntry, before: readonly ExcursionEntry[], after: readonly ExcursionEntry[]): void;
+  /** Resolves once every listener call started so far has finished (close waits for it). */
+  settled(): Promise<void>;
+}
 
 const details = ({ recordedAt, txId, ...e }: ExcursionEntry) => canonicalJson(e);
 
@@ -26,14 +26,19 @@ const details = ({ recordedAt, txId, ...e }: ExcursionEntry) => canonicalJson(e)
  * on the ledger either way.
  */
 export function excursionAnnouncer(listener: ExcursionListener | undefined, log: Log): AnnounceExcursions {
-  return (shipment, before, after) => {
+  const pending = new Set<Promise<void>>();
+  const announce = (
+    shipment: ShipmentEntry,
+    before: readonly ExcursionEntry[],
+    after: readonly ExcursionEntry[],
+  ) => {
     if (!listener) return;
     const held = new Map(before.map((e) => [e.id, details(e)]));
     for (const excursion of after) {
       const prev = held.get(excursion.id);
       if (prev === details(excursion)) continue;
       const alarm: ExcursionAlarm = { event: prev === undefined ? 'raised' : 'grown', shipment, excursion };
-      Promise.resolve()
+      const call: Promise<void> = Promise.resolve()
         .then(() => listener(alarm))
         .catch((err: unknown) =>
           log.warn('excursion alarm not delivered', {
@@ -42,7 +47,14 @@ export function excursionAnnouncer(listener: ExcursionListener | undefined, log:
             error: String(err),
             hint: 'the excursion is recorded on the ledger; only the alarm message was lost',
           }),
-        );
+        )
+        .finally(() => pending.delete(call));
+      pending.add(call);
     }
   };
+  return Object.assign(announce, {
+    settled: async () => {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  });
 }

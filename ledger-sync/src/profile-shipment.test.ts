@@ -1,6 +1,7 @@
 import { makeSscc, parseProfile, profileSummary, type Sample } from '@coldtrail/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ExcursionAlarm } from './excursion-alarms.js';
+import { AUTO_QUARANTINE_SIGNER } from './excursion-quarantine.js';
 import {
   batchOf,
   ORG,
@@ -120,6 +121,28 @@ describe('a shipment under a versioned profile', () => {
     expect(raised.sort()).toEqual(ids.map(([id]) => id).sort());
     for (const a of alarms) expect(a.shipment.sscc).toBe(SSCC);
     expect(alarms.some((a) => a.event === 'grown')).toBe(true);
+  });
+
+  it('puts the shipment in quarantine at its first alarm, once, naming the excursion', async () => {
+    const subject = JSON.stringify({ sscc: SSCC });
+    const read = async (fn: string, ...args: string[]) =>
+      JSON.parse(new TextDecoder().decode(await handle.port.evaluate(fn, args)));
+    // The quarantine follows the alarm in the background (the excursion itself is already on the ledger).
+    const current = await vi.waitFor(async () => {
+      const c = await read('GetDisposition', subject);
+      expect(c).not.toBeNull();
+      return c;
+    });
+    expect(current).toMatchObject({
+      disposition: 'quarantined',
+      cbvDisposition: expect.stringContaining('non_sellable'),
+      signer: AUTO_QUARANTINE_SIGNER,
+      seq: 1,
+    });
+    expect(current.reason).toContain(`excursion ${SSCC}:probe-a:high:`);
+    // Four excursions, one quarantine: the trail keeps the first reason and nothing overwrote it.
+    const trail = await read('GetDispositionTrail', subject, '10', '');
+    expect(trail.records).toHaveLength(1);
   });
 
   it('completes with the same set, verifies it, and reports MKT per probe and window beside it', async () => {

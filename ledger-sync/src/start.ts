@@ -16,6 +16,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { openDefaultLedger } from './default-ledger.js';
 import { createLedgerDirectory } from './device-directory.js';
 import { type AnnounceExcursions, type ExcursionListener, excursionAnnouncer } from './excursion-alarms.js';
+import { autoQuarantine } from './excursion-quarantine.js';
 import { createIngest } from './ingest.js';
 import type { DeviceDirectory, IngestPort } from './ingest-port.js';
 import { createLedgerClient } from './ledger/index.js';
@@ -114,7 +115,16 @@ export async function start(
     const store =
       deps.store ??
       life.add('reading store', SqliteReadingStore.open(resolve(config.dataDir, config.readingsFile)));
-    const announce = excursionAnnouncer(deps.onExcursion, log);
+    const quarantine = config.autoQuarantine ? autoQuarantine(port, log) : undefined;
+    const listeners = [quarantine, deps.onExcursion].filter((l) => l !== undefined);
+    const announce = excursionAnnouncer(
+      listeners.length === 0
+        ? undefined
+        : async (alarm) => {
+            await Promise.all(listeners.map(async (l) => l(alarm)));
+          },
+      log,
+    );
     return assemble(
       config,
       createLedgerClient(port),
@@ -170,6 +180,8 @@ function assemble(
     await resumed;
     live?.close();
     await anchorer.close();
+    // Alarms and automatic quarantines of excursions already recorded go out before the ledger closes.
+    await announce.settled();
   });
 
   return {

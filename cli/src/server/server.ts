@@ -110,6 +110,13 @@ export async function startServer(
         },
       ),
     );
+    // Closed before the broker (the stack closes newest first): alarms announced while ledger-sync drains on
+    // shutdown find no broker to publish to and are dropped (the excursions are on the ledger).
+    stack.push('alarm publishing', {
+      close: () => {
+        publishAlarm = undefined;
+      },
+    });
     publishAlarm = ({ event, shipment, excursion }) =>
       broker.publishDeviceAlarm(org, shipment.device, {
         v: 1,

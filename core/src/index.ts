@@ -16,6 +16,7 @@ export * from './connect-token.js';
 export * from './errors.js';
 export * from './excursion-rules.js';
 export * from './gs1.js';
+export * from './gs1-identifiers.js';
 export * from './hash.js';
 export * from './ingest-port.js';
 export * from './keys.js';

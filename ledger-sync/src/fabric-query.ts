@@ -19,6 +19,7 @@ import { provenance } from './provenance.js';
 import type { LedgerSyncQuery, QueryConfig } from './query.js';
 import { queryBase } from './query-common.js';
 import { proveReading } from './reading-proof.js';
+import { subjectProvenance } from './subject-provenance.js';
 
 const NO_BLOCKS_HERE =
   'the ledger is a Fabric network: its peers validate each block (endorsement policy, creator signatures, MVCC) before they commit it, and no block store is held here to check';
@@ -56,6 +57,11 @@ export async function openFabricQuery(
       const s = readings();
       return s.readSnapshot(() => provenance({ ledger, store: s }, sscc, options));
     },
+    subjectProvenance(subject, options) {
+      if (options?.expectTip) return Promise.reject(expectTipOnFabric(dataDir));
+      const s = readings();
+      return s.readSnapshot(() => subjectProvenance({ ledger, store: s }, subject, options));
+    },
     proveReading(device, seq) {
       const s = readings();
       const verifyLedger = async () => ({ ok: true, tip: null, problems: [], skipped: NO_BLOCKS_HERE });
@@ -68,6 +74,14 @@ export async function openFabricQuery(
       if (await base.close()) await fabric.close();
     },
   };
+}
+
+/** `--expect-tip` on a Fabric data dir: a check asked for must not come back as a silent skip. */
+function expectTipOnFabric(dataDir: string): ColdtrailError {
+  return new ColdtrailError(
+    ErrorCode.InvalidInput,
+    `--expect-tip checks the tip of an embedded ledger: this data dir's ledger is Fabric (${ledgerSelectionFile(dataDir)}), whose peers validate every block; drop --expect-tip`,
+  );
 }
 
 /** The recorded connection file, with what to do when it is gone or no longer valid. */

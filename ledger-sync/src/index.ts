@@ -38,6 +38,7 @@ export type {
 } from './ingest-port.js';
 export { IngestStatus } from './ingest-port.js';
 export * from './ledger/index.js';
+export type { CarrierView, TraceView } from './ledger/subject-schemas.js';
 export {
   type EventSourceDeps,
   type EventSourceTarget,
@@ -81,6 +82,17 @@ export {
 } from './shipment-completion.js';
 export { SqliteReadingStore } from './sqlite-reading-store.js';
 export { type LedgerSyncDeps, type LedgerSyncHandle, type ShipmentInput, start } from './start.js';
+export {
+  type CarriedShipment,
+  type ItemProvenanceReport,
+  type RecallScope,
+  type RecallSite,
+  type SsccProvenanceReport,
+  type SubjectProvenanceDeps,
+  type SubjectProvenanceOptions,
+  type SubjectProvenanceReport,
+  subjectProvenance,
+} from './subject-provenance.js';
 export type { LedgerVerifier, Verification, VerificationCheck } from './verification.js';
 export { verifyAnchors } from './verify-anchors.js';
 export { type SeqRange, verifyHashChain, verifySignatures } from './verify-readings.js';

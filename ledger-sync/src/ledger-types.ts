@@ -1,11 +1,17 @@
 import type {
   AnchorEntry,
   DeviceEntry,
+  DispositionStep,
   ExcursionEntry,
+  LedgerPage,
   ProvenanceView,
+  QualitySubject,
   ShipmentClosing,
   ShipmentEntry,
+  StabilityBudgetStatus,
+  StabilitySubject,
 } from '@coldtrail/core';
+import type { TraceView } from './ledger/subject-schemas.js';
 
 /**
  * The ledger's view of the world, as the chaincode stores it and the typed client returns it. The entry
@@ -44,4 +50,17 @@ export interface LedgerClient {
   anchors(device: string, fromSeq: number, toSeq: number): Promise<AnchorEntry[]>;
   recordExcursion(e: Omit<ExcursionEntry, 'recordedAt' | 'txId'>): Promise<ExcursionEntry>;
   provenance(sscc: string): Promise<ProvenanceView | undefined>;
+  // --- lot / SGTIN traces, dispositions and stability budgets (ledger/subject-schemas.ts) ---
+  /** Every shipment that carried the lot (directly or inside containers), its receipts and dispenses. */
+  queryLot(gtin: string, lot: string): Promise<TraceView>;
+  querySgtin(gtin: string, serial: string): Promise<TraceView>;
+  /** The subject's current disposition, if it has one. */
+  getDisposition(subject: QualitySubject): Promise<DispositionStep | undefined>;
+  /** One page of the subject's disposition trail, oldest first (bookmark '' for the first page). */
+  getDispositionTrail(
+    subject: QualitySubject,
+    pageSize: number,
+    bookmark: string,
+  ): Promise<LedgerPage<DispositionStep>>;
+  getStabilityBudget(subject: StabilitySubject): Promise<StabilityBudgetStatus>;
 }

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { Gs1Subject } from '@coldtrail/core';
 import { openFabricQuery } from './fabric-query.js';
 import { exportCheckpoint } from './ledger/export-tip.js';
 import {
@@ -13,6 +14,11 @@ import type { ShipmentEntry } from './ledger-types.js';
 import { type ProvenanceOptions, type ProvenanceReport, provenance } from './provenance.js';
 import { queryBase } from './query-common.js';
 import { proveReading, type ReadingProof } from './reading-proof.js';
+import {
+  type SubjectProvenanceOptions,
+  type SubjectProvenanceReport,
+  subjectProvenance,
+} from './subject-provenance.js';
 
 /** Where a data directory keeps ledger-sync's files (the same defaults as the service's config). */
 export interface QueryConfig {
@@ -36,6 +42,14 @@ export interface QueryConfig {
  */
 export interface LedgerSyncQuery {
   provenance(sscc: string, options?: ProvenanceOptions): Promise<ProvenanceReport>;
+  /**
+   * Provenance of an SSCC, an SGTIN or a lot (subject-provenance.ts), in one snapshot like `provenance`: for an
+   * SSCC exactly `provenance`'s report, for an SGTIN or a lot every shipment that carried it.
+   */
+  subjectProvenance(
+    subject: Gs1Subject,
+    options?: SubjectProvenanceOptions,
+  ): Promise<SubjectProvenanceReport>;
   /** One reading with its Merkle inclusion proof to the on-ledger anchor that covers it (reading-proof.ts). */
   proveReading(device: string, seq: number): Promise<ReadingProof>;
   listShipments(): Promise<ShipmentEntry[]>;
@@ -74,6 +88,22 @@ export async function openQuery(config: QueryConfig): Promise<LedgerSyncQuery> {
               verifyLedger: (o) => session.verifyEvidence(o),
             },
             sscc,
+            options,
+          ),
+        ),
+      );
+    },
+    subjectProvenance(subject, options) {
+      const store = readings();
+      return reader.snapshot((session) =>
+        store.readSnapshot(() =>
+          subjectProvenance(
+            {
+              ledger: createLedgerClient(session.port),
+              store,
+              verifyLedger: (o) => session.verifyEvidence(o),
+            },
+            subject,
             options,
           ),
         ),

@@ -12,6 +12,12 @@ import {
 import type { z } from 'zod';
 import type { LedgerPort } from '../ledger-port.js';
 import type { AnchorEntry, ExcursionEntry, LedgerClient, ShipmentEntry } from '../ledger-types.js';
+import {
+  dispositionPageSchema,
+  dispositionStepSchema,
+  stabilityBudgetStatusSchema,
+  traceViewSchema,
+} from './subject-schemas.js';
 
 /**
  * The typed face of the coldtrail contract over any LedgerPort (embedded or Fabric). Composite inputs go as
@@ -131,6 +137,46 @@ export function createLedgerClient(port: LedgerPort): LedgerClient {
       if (view)
         expectEcho('QueryProvenance', view.shipment.sscc === sscc && view.device.id === view.shipment.device);
       return view ?? undefined;
+    },
+    async queryLot(gtin, lot) {
+      const view = await evaluate('QueryLot', [gtin, lot], traceViewSchema);
+      expectEcho('QueryLot', view.gtin === gtin.padStart(14, '0') && view.lot === lot);
+      return view;
+    },
+    async querySgtin(gtin, serial) {
+      const view = await evaluate('QuerySgtin', [gtin, serial], traceViewSchema);
+      expectEcho('QuerySgtin', view.gtin === gtin.padStart(14, '0') && view.serial === serial);
+      return view;
+    },
+    async getDisposition(subject) {
+      const step = await evaluate(
+        'GetDisposition',
+        [canonicalJson(subject)],
+        dispositionStepSchema.nullable(),
+      );
+      if (step) expectEcho('GetDisposition', same(step.subject, subject));
+      return step ?? undefined;
+    },
+    async getDispositionTrail(subject, pageSize, bookmark) {
+      const page = await evaluate(
+        'GetDispositionTrail',
+        [canonicalJson(subject), String(pageSize), bookmark],
+        dispositionPageSchema,
+      );
+      expectEcho(
+        'GetDispositionTrail',
+        page.records.every((r) => same(r.subject, subject)),
+      );
+      return page;
+    },
+    async getStabilityBudget(subject) {
+      const status = await evaluate(
+        'GetStabilityBudget',
+        [canonicalJson(subject)],
+        stabilityBudgetStatusSchema,
+      );
+      expectEcho('GetStabilityBudget', same(status.subject, subject));
+      return status;
     },
   };
 }

@@ -79,6 +79,86 @@ export interface DispositionStep {
   caller: LedgerCaller;
   at: string;
   txId: string;
+  /** The signer's electronic signature (21 CFR 11.50 / 11.70), present on a signed decision only. */
+  signature?: DispositionSignature;
+}
+
+/**
+ * The meaning of each signed decision (21 CFR 11.50(a)(3): a signed record states the meaning of the signature,
+ * such as review, approval, responsibility). The signed statement carries it verbatim; the contract refuses
+ * any other text for the action.
+ */
+export const SIGNATURE_MEANING = {
+  quarantine: 'quarantined: on hold pending review',
+  release: 'released: approved for distribution after excursion review',
+  reject: 'rejected: not to be distributed',
+  destroy: 'destroyed: removed from the supply chain',
+} as const satisfies Record<DispositionAction, string>;
+
+/**
+ * An electronic signature on a disposition step. What was signed is `dispositionStatement(step)` as RFC 8785
+ * bytes (canonicalBytes), with the Ed25519 key the signer registered on the ledger (RegisterSigner); `publicKey`
+ * is a copy of that key so a verifier with the trail alone can check it, and the registry says whose it is.
+ */
+export interface DispositionSignature {
+  /** The signer's printed name (11.50(a)(1)), as registered. */
+  fullName: string;
+  /** The org that registered the signer (and submitted the step). */
+  org: string;
+  meaning: string;
+  /** When the signer signed (11.50(a)(2)); the step's `at` is when the ledger recorded it. */
+  signedAt: string;
+  algorithm: 'Ed25519';
+  /** Raw Ed25519 public key, 64 lowercase hex. */
+  publicKey: string;
+  /** Raw Ed25519 signature, 128 lowercase hex. */
+  value: string;
+}
+
+/** The fields a disposition signature signs (the statement the signer saw and approved). */
+export interface DispositionStatement {
+  statement: 'coldtrail.disposition-signature/1';
+  subject: QualitySubject;
+  action: DispositionAction;
+  meaning: string;
+  reason: string | null;
+  signer: string;
+  fullName: string;
+  org: string;
+  signedAt: string;
+}
+
+/** The statement of a signed decision; sign or verify `canonicalBytes(dispositionStatement(...))`, never JSON.stringify. */
+export function dispositionStatement(s: {
+  subject: QualitySubject;
+  action: DispositionAction;
+  reason: string | null;
+  signer: string;
+  signature: Pick<DispositionSignature, 'fullName' | 'org' | 'meaning' | 'signedAt'>;
+}): DispositionStatement {
+  return {
+    statement: 'coldtrail.disposition-signature/1',
+    subject: s.subject,
+    action: s.action,
+    meaning: s.signature.meaning,
+    reason: s.reason,
+    signer: s.signer,
+    fullName: s.signature.fullName,
+    org: s.signature.org,
+    signedAt: s.signature.signedAt,
+  };
+}
+
+/** A person who may sign dispositions for an org: their name in the org, printed name and public key. */
+export interface SignerEntry {
+  org: string;
+  name: string;
+  fullName: string;
+  /** Raw Ed25519 public key, 64 lowercase hex. */
+  publicKey: string;
+  registeredBy: LedgerCaller;
+  at: string;
+  txId: string;
 }
 
 /** One version of a product's stability budget: `allowedMinutes` in total between lowerC and upperC. */

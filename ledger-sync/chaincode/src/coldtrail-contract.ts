@@ -13,6 +13,7 @@ import { getHistory } from './history.js';
 import { pageSizeArg } from './pagination.js';
 import { queryProvenance } from './provenance.js';
 import { createShipment, getShipment, listShipments, openShipment } from './shipments.js';
+import { getSigner, registerSigner } from './signers.js';
 import { consumeStabilityBudget, defineStabilityBudget, getStabilityBudget } from './stability.js';
 
 // fabric-contract-api is CommonJS and assigns its decorators with Object.assign, which Node's ESM loader cannot
@@ -270,4 +271,21 @@ export class ColdtrailContract extends Contract {
   }
 
   // --- end dispositions ---
+
+  // --- signers (electronic signatures on dispositions, signers.ts) ---
+
+  /** `{"name","fullName","publicKey"}`: a signer of the caller's org; its key is never replaced. */
+  @Transaction()
+  @Returns('string')
+  async RegisterSigner(ctx: Context, signer: string): Promise<string> {
+    return canonicalJson(await registerSigner(ctx, signer));
+  }
+
+  @Transaction(false)
+  @Returns('string')
+  async GetSigner(ctx: Context, org: string, name: string): Promise<string> {
+    return canonicalJson((await getSigner(ctx, org, name)) ?? null);
+  }
+
+  // --- end signers ---
 }

@@ -14,6 +14,7 @@ import { caller, Role, requireRole } from './access.js';
 import { conflict, forbidden, invalid } from './errors.js';
 import { pageJson } from './pagination.js';
 import { describeSubject, qualitySubject, subjectAttributes } from './quality-subjects.js';
+import { verifiedSignature } from './signers.js';
 import { emit, keys, pad, readJson, SEQ_WIDTH, txTime, writeJson } from './state.js';
 import { carryingShipments } from './trace.js';
 import * as v from './validate.js';
@@ -30,6 +31,12 @@ import * as v from './validate.js';
  * needs no role: for an SSCC, its current custodian or the org that created it (the device's owner) may; for
  * a lot or an SGTIN, an org that holds or held a shipment carrying it (checkMayQuarantine). A retry of the newest decision (same
  * action, signer, reason, org) answers that step again and writes nothing.
+ *
+ * A decision may carry the signer's electronic signature (21 CFR 11.50, 11.70; signers.ts): `signature`
+ * {fullName, meaning, signedAt, value} over the canonical statement of the decision. It is checked against the
+ * key the caller's org registered for `signer`, and a bad one is refused. A valid signature of a registered
+ * signer stands in for the quality role on a release, reject or destroy (the org granted it by registering
+ * the signer); without one the caller's certificate must carry the role, as before.
  */
 export const dispositionKeys = {
   current: (ctx: Context, s: QualitySubject) =>
@@ -54,17 +61,24 @@ const ALLOWED_FROM: Record<DispositionAction, readonly (DispositionState | null)
 };
 
 const FIELDS = ['subject', 'action', 'signer', 'reason'] as const;
+const OPTIONAL_FIELDS = ['signature'] as const;
 
 function parseRequest(arg: string) {
   const value = v.jsonValue(arg, 'disposition');
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && !('reason' in value)) {
     (value as Record<string, unknown>).reason = null;
   }
-  const o = v.exactObject(value, 'disposition', FIELDS);
+  const o = v.objectWith(value, 'disposition', FIELDS, OPTIONAL_FIELDS);
   const action = v.oneOf(o.action, ACTIONS, 'action');
   const reason = o.reason === null ? null : v.text(o.reason, 'reason');
   if (reason === null && action !== 'quarantine') invalid(`a ${action} needs a reason`);
-  return { subject: qualitySubject(o.subject), action, signer: v.text(o.signer, 'signer'), reason };
+  return {
+    subject: qualitySubject(o.subject),
+    action,
+    signer: v.text(o.signer, 'signer'),
+    reason,
+    signature: o.signature,
+  };
 }
 
 /** The org owns the shipment's device, is its custodian, or was one (created it, or accepted it). */
@@ -114,8 +128,10 @@ export async function setDisposition(ctx: Context, arg: string): Promise<Disposi
   ) {
     return current; // a retry of the decision already recorded
   }
+  const signature =
+    req.signature === undefined ? undefined : await verifiedSignature(ctx, req, req.signature);
   if (req.action === 'quarantine') await checkMayQuarantine(ctx, req.subject, who.msp);
-  else requireRole(ctx, Role.Quality, `a ${req.action} of ${describeSubject(req.subject)}`);
+  else if (!signature) requireRole(ctx, Role.Quality, `a ${req.action} of ${describeSubject(req.subject)}`);
   const from = current?.disposition ?? null;
   if (!ALLOWED_FROM[req.action].includes(from)) {
     conflict(
@@ -140,6 +156,7 @@ export async function setDisposition(ctx: Context, arg: string): Promise<Disposi
     caller: who,
     at: txTime(ctx).iso,
     txId: ctx.stub.getTxID(),
+    ...(signature ? { signature } : {}),
   };
   await writeJson(ctx, dispositionKeys.step(ctx, req.subject, seq), step);
   await writeJson(ctx, currentKey, step);

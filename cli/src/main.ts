@@ -57,13 +57,17 @@ export function buildProgram(): Command {
   program
     .command('provenance')
     .description(
-      'custody, readings, excursions and a verification of everything, for one shipment (reads only)',
+      'custody, readings, excursions and a verification of everything, for a shipment, a pack or a lot (reads only)',
     )
-    .argument('<sscc>', 'SSCC of the shipment (18 digits; "(00)" prefix allowed)')
+    .argument(
+      '<id>',
+      'an SSCC (18 digits, (00)..., urn:epc:id:sscc:...), an SGTIN (urn:epc:id:sgtin:... or (01)GTIN(21)SERIAL), a lot ((01)GTIN(10)LOT, or a GTIN with --lot) or a GS1 Digital Link URI (https://host/01/GTIN/10/LOT, .../21/SERIAL, .../00/SSCC)',
+    )
+    .option('--lot <lot>', 'the lot (GS1 AI 10) of the GTIN given as <id>')
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--json', 'print JSON')
     .option('--expect-tip <tip>', EXPECT_TIP_HELP)
-    .action(async (sscc, opts) => (await import('./commands/provenance.js')).provenance(sscc, opts));
+    .action(async (id, opts) => (await import('./commands/provenance.js')).provenance(id, opts));
 
   const profile = program
     .command('profile')

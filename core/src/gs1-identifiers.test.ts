@@ -89,6 +89,10 @@ describe('parseGs1Identifier: what is wrong', () => {
       /^"hello": unknown form: expected an SSCC, urn:epc:id:sgtin:\.\.\., \(01\)\.\.\(21\)\.\., \(01\)\.\.\(10\)\.\. or a GS1 Digital Link URI$/,
     ],
     ['', /an identifier is empty/],
+    [
+      '12345',
+      '"12345": 5 digits: an SSCC is 18 digits with a valid GS1 check digit, a GTIN 8, 12, 13 or 14 (with its lot given separately)',
+    ],
     [GTIN, /a GTIN alone names a product.*--lot LOT/],
     [`(01)${GTIN}(10)lot#1`, /the lot \(AI 10\) contains "#", which is not in GS1 character set 82/],
     [`(01)${GTIN}(21)${'x'.repeat(21)}`, /the serial \(AI 21\) has 21 characters; at most 20/],

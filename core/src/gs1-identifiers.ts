@@ -107,6 +107,11 @@ const FIXED: Readonly<Record<string, number>> = { '00': 18, '01': 14, '17': 6 };
 function elementString(text: string, year: number): DigitalLinkKeys | undefined {
   if (/^\d{18}$/.test(text)) return { sscc: ssccKey(text) };
   if (/^(\d{8}|\d{12}|\d{13}|\d{14})$/.test(text)) return { gtin: gtinKey(text) };
+  if (/^\d{1,17}$/.test(text)) {
+    throw new Gs1KeyError(
+      `${text.length} digits: an SSCC is 18 digits with a valid GS1 check digit, a GTIN 8, 12, 13 or 14 (with its lot given separately)`,
+    );
+  }
   const pairs = text.startsWith('(')
     ? bracketed(text)
     : /^0[01]\d/.test(text)

@@ -92,6 +92,7 @@ export async function buildSubjectDataDir(dir: string): Promise<void> {
     for (const s of shipments) await handle.completeShipment(s.sscc, READINGS);
     clock.set(T0 + (READINGS + 30) * MIN);
     await submit(ORG, 'OfferCustody', SSCC1, { to: CARRIER, location: DC });
+    clock.set(T0 + (READINGS + 45) * MIN);
     await submit(CARRIER, 'AcceptCustody', SSCC1, { location: DC });
     const lot = { gtin: GTIN, lot: LOT };
     await submit(QUALITY, 'DefineStabilityBudget', {

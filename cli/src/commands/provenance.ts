@@ -1,32 +1,61 @@
-import { parseSscc } from '@coldtrail/core';
-import { openQuery } from '@coldtrail/ledger-sync';
+import { describeGs1Subject, parseGs1Identifier } from '@coldtrail/core';
+import { openQuery, type SubjectProvenanceReport } from '@coldtrail/ledger-sync';
 import { existingLedgerSyncDir, resolveDataDir } from '../data-dir.js';
-import { Exit } from '../exit-codes.js';
+import { Exit, ExitError } from '../exit-codes.js';
 import { parseExpectTip } from '../expect-tip.js';
 import { renderProvenance } from '../render/provenance-text.js';
+import { renderSubject } from '../render/subject-text.js';
 
 export interface ProvenanceOptions {
   dataDir?: string;
   json?: boolean;
   /** `N:HASH`, `N` or a checkpoint file (see expect-tip.ts). */
   expectTip?: string;
+  /** The lot of a GTIN given as the identifier (`coldtrail provenance GTIN --lot LOT`). */
+  lot?: string;
 }
 
 /**
- * `coldtrail provenance <sscc>`: custody, readings, excursions and the verification of every step.
- * Exit 0 when everything verifies, 3 when any check fails, 4 when the shipment is unknown. Reads only: the
- * data directory is opened read-only and left byte-for-byte as it was.
+ * `coldtrail provenance <id> [--lot LOT]`: custody, readings, excursions and the verification of every step,
+ * for any GS1 identifier core's parseGs1Identifier reads (gs1-identifiers.ts): an SSCC (18 digits, (00),
+ * urn:epc:id:sscc:, Digital Link /00/), an SGTIN (urn:epc:id:sgtin:, (01)..(21).., Digital Link /01/../21/..)
+ * or a lot ((01)..(10).., urn:epc:class:lgtin:, Digital Link /01/../10/.., or a GTIN with --lot).
+ *
+ * Output (the JSON is an API: fields are added, never renamed or dropped):
+ * - an SSCC: exactly the shipment's provenance report, as before (ledger-sync ProvenanceReport);
+ * - an SGTIN or a lot: ledger-sync's ItemProvenanceReport — `kind` ('sgtin'|'lot'), `subject`, `identifiers`
+ *   (elementString, digitalLink, epc), `shipments` (each: sscc, path from the item's innermost container out,
+ *   the declared `lines`, the SSCC's `disposition`, and its full `provenance` report), `aggregation`,
+ *   `receipts`, `dispenses`, `expiries`, `disposition` {current, trail}, `stabilityBudget`, `recallScope`
+ *   {ssccs, sites, custodians}, `verification` {ok, shipments: [{sscc, ok, failed}]} and `limits`.
+ * Exit 0 when everything verifies, 3 when any check of any shipment fails, 4 when the shipment is unknown or
+ * no shipment carried the SGTIN or lot, 2 for an identifier that is no valid GS1 identifier (the message says
+ * what is wrong). Reads only: the data directory is opened read-only and left byte-for-byte as it was.
  */
-export async function provenance(ssccInput: string, opts: ProvenanceOptions): Promise<void> {
-  const sscc = parseSscc(ssccInput);
+export async function provenance(idInput: string, opts: ProvenanceOptions): Promise<void> {
+  const subject = parseGs1Identifier(idInput, opts.lot === undefined ? {} : { lot: opts.lot });
   const expectTip = opts.expectTip === undefined ? undefined : parseExpectTip(opts.expectTip);
   const dir = existingLedgerSyncDir(resolveDataDir(opts.dataDir));
   const query = await openQuery({ dataDir: dir });
   try {
-    const report = await query.provenance(sscc, expectTip ? { expectTip } : {});
-    process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : renderProvenance(report));
-    if (!report.verification.ok) process.exitCode = Exit.VerificationFailed;
+    const answer = await query.subjectProvenance(subject, expectTip ? { expectTip } : {});
+    if (answer.kind !== 'sscc' && answer.shipments.length === 0) {
+      throw new ExitError(
+        Exit.NotFound,
+        `no shipment on this ledger carried ${describeGs1Subject(subject)}: check the identifier, or the data dir (${dir})`,
+      );
+    }
+    process.stdout.write(render(answer, opts));
+    if (!answer.verification.ok) process.exitCode = Exit.VerificationFailed;
   } finally {
     await query.close();
   }
+}
+
+/** The one place an answer becomes output (formats to come: table, json, epcis, html). */
+function render(answer: SubjectProvenanceReport, opts: Pick<ProvenanceOptions, 'json'>): string {
+  if (answer.kind === 'sscc') {
+    return opts.json ? `${JSON.stringify(answer.report, null, 2)}\n` : renderProvenance(answer.report);
+  }
+  return opts.json ? `${JSON.stringify(answer, null, 2)}\n` : renderSubject(answer);
 }

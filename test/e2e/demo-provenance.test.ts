@@ -63,19 +63,44 @@ describe(`demo -> provenance over a ${serial} serial link`, () => {
     ]);
   });
 
-  it('detects the excursion within one sample period of the scenario, and the short spike raises no alarm', async () => {
+  it('judges the trip by the shipped 2-8C profile: the excursion is one single-event, the short spike only an instant alarm', async () => {
     const scenario = await loadScenario();
     const [excursion, spike] = expectedEvents(scenario, Date.parse(demo.simulation.start));
     expect(excursion?.name).toBe('excursion');
     expect(spike?.name).toBe('spike');
-    expect(demo.excursions).toHaveLength(1);
-    const found = demo.excursions[0]!;
-    expect(found.direction).toBe('above');
-    expect(Math.abs(Date.parse(found.start) - excursion!.start)).toBeLessThanOrEqual(SAMPLE_MS);
-    expect(Math.abs(Date.parse(found.end) - excursion!.end)).toBeLessThanOrEqual(SAMPLE_MS);
+    // Within one sample period of the scenario's time (two for when an alarm triggers: a line fault at the
+    // edge of the excursion moves its first or last sample by one period).
+    const near = (iso: string | undefined, ms: number, what: string, periods = 1) =>
+      expect(
+        Math.abs(Date.parse(iso ?? '') - ms),
+        `${what}: ${iso} vs ${new Date(ms).toISOString()}`,
+      ).toBeLessThanOrEqual(periods * SAMPLE_MS);
+    const of = (rule: string) => demo.excursions.filter((e) => e.rule === rule);
+    // single-event (30 min): the 60-min excursion only; the 10-min spike stays below the delay.
+    expect(of('single-event')).toHaveLength(1);
+    const found = of('single-event')[0]!;
+    expect(found).toMatchObject({ direction: 'above', zone: 'high', sensor: 'probe-1', limitC: 8 });
+    near(found.start, excursion!.start, 'single-event start');
+    near(found.end, excursion!.end, 'single-event end');
+    near(found.triggeredAt, excursion!.start + 30 * 60_000, 'single-event trigger', 2);
     expect(found.maxValue).toBeGreaterThan(8);
     expect(found.maxValue).toBeLessThanOrEqual(excursion!.maxValue);
     expect(found.start).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    // instant: both the excursion and the spike, each at its first sample above 8 °C.
+    const instants = of('instant');
+    expect(instants).toHaveLength(2);
+    near(instants[0]?.start, excursion!.start, 'first instant');
+    near(instants[1]?.start, spike!.start, 'second instant');
+    // cumulative (60 min over the trip, never reset): the hour above 8 °C uses the budget up about at its end
+    // or, when its samples above 8 °C add up to a minute less, the spike does.
+    const [total] = of('cumulative');
+    expect(of('cumulative')).toHaveLength(1);
+    near(total?.start, excursion!.start, 'cumulative start');
+    const trigger = Date.parse(total?.triggeredAt ?? '');
+    expect(trigger).toBeGreaterThanOrEqual(excursion!.start + 60 * 60_000 - 2 * SAMPLE_MS);
+    expect(trigger).toBeLessThanOrEqual(spike!.end + SAMPLE_MS);
+    expect(total?.durationMinutes).toBeGreaterThanOrEqual(60);
+    expect(demo.excursions).toHaveLength(4);
   });
 
   it('provenance in a separate process agrees with the demo', async () => {

@@ -146,10 +146,10 @@ describe('coldtrail server start', { timeout: 120_000 }, () => {
       '--device',
       'probe-8',
       '--profile',
-      'frozen',
+      'deep-frozen',
     ]);
     expect(unknownProfile.code).toBe(2);
-    expect(unknownProfile.stderr).toMatch(/known profiles are 2-8C/);
+    expect(unknownProfile.stderr).toMatch(/unknown profile "deep-frozen": shipped profiles are .*2-8C/);
     const created = await runCli([
       'shipment',
       'create',

@@ -88,7 +88,10 @@ describe('a demo killed with SIGKILL mid-trip', () => {
       expect.objectContaining({ sscc, device: DEVICE, status: 'in-transit' }),
     ]);
     expect(atKill.verification.ok).toBe(true);
-    expect(atKill.excursions).toMatchObject([{ recorded: true, derived: true, direction: 'above' }]);
+    // What the readings showed at the kill: at least the instant alarm, recorded; the rest may still be running.
+    expect(atKill.excursions.length).toBeGreaterThan(0);
+    expect(atKill.excursions.some((e) => e.recorded)).toBe(true);
+    for (const e of atKill.excursions) expect(e).toMatchObject({ derived: true, direction: 'above' });
     expect(atKill.limits.join('\n')).toMatch(/in transit/);
   });
 
@@ -158,7 +161,8 @@ describe('a demo killed with SIGKILL mid-trip', () => {
   it('deleting the readings that show the recorded excursion, with the head row, is caught', async () => {
     const dir = copyOfKilled();
     const readings = join(dir, 'ledger-sync', 'readings.db');
-    const [excursion] = atKill.excursions;
+    const recorded = atKill.excursions.filter((e) => e.recorded);
+    const excursion = recorded.reduce((a, b) => (Date.parse(a.start) <= Date.parse(b.start) ? a : b));
     const cut = withDb(readings, (db) => {
       const first = db
         .prepare("SELECT MIN(seq) AS seq FROM readings WHERE device = ? AND kind = 'temperature' AND ts >= ?")
@@ -176,7 +180,9 @@ describe('a demo killed with SIGKILL mid-trip', () => {
       ok: false,
       detail: expect.stringMatching(/is recorded on the ledger, but the stored readings do not show it/),
     });
-    expect(p.report?.excursions).toMatchObject([{ id: excursion?.id, recorded: true, derived: false }]);
+    expect(p.report?.excursions).toMatchObject(
+      recorded.map((e) => ({ id: e.id, recorded: true, derived: false })),
+    );
   });
 });
 
@@ -195,7 +201,7 @@ describe('closing the stranded shipment and going on', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(
-      new RegExp(`shipment ${sscc} completed at #\\d+ .*1 excursion\\(s\\), reason: demo killed`),
+      new RegExp(`shipment ${sscc} completed at #\\d+ .*\\d+ excursion\\(s\\), reason: demo killed`),
     );
     const p = await provenanceOf(dataDir);
     expect(p.code, p.stderr).toBe(0);
@@ -210,7 +216,8 @@ describe('closing the stranded shipment and going on', () => {
     expect(closed.shipment.status).toBe('completed');
     expect(closed.range).toEqual({ fromSeq: atKill.range.fromSeq, toSeq: storedHead.seq, complete: true });
     expect(closed.custody.at(-1)).toMatchObject({ action: 'completed', reason: 'demo killed by the test' });
-    expect(closed.excursions).toMatchObject([{ recorded: true, derived: true }]);
+    expect(closed.excursions.length).toBeGreaterThan(0);
+    for (const e of closed.excursions) expect(e).toMatchObject({ recorded: true, derived: true });
     expect(existsSync(join(dataDir, 'coldtrail.lock'))).toBe(false);
     const again = await runCli(['shipment', 'complete', sscc, '--data-dir', dataDir]);
     expect(again.code).toBe(0);

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { loadOrCreateDeviceKey, startAgent } from '@coldtrail/agent';
 import { start as startBroker } from '@coldtrail/broker';
-import { scaledClock } from '@coldtrail/core';
+import { type ShipmentItem, scaledClock } from '@coldtrail/core';
 import { defaultScenarioPath, loadScenario, type Scenario, startProbe } from '@coldtrail/firmware-sim';
 import { type LedgerSyncHandle, lockDataDir, start as startLedgerSync } from '@coldtrail/ledger-sync';
 import { agentDir, ledgerSyncDir, resolveDataDir } from '../data-dir.js';
 import { CloseStack } from '../demo/close-stack.js';
+import { demoContents, identifiersToTry } from '../demo/demo-contents.js';
 import { demoRules } from '../demo/demo-profile.js';
 import { agentPosition, DEMO, nextSscc, simulatedStart } from '../demo/demo-setup.js';
 import { runTrip } from '../demo/demo-trip.js';
@@ -108,6 +109,7 @@ async function run(
     // Only now, with every service up, does the shipment start: a failure before this point strands none,
     // and one after it closes the shipment with the reason (closeAborted).
     const sscc = await nextSscc(ls.ledger);
+    const contents = demoContents(sscc);
     await ls.createShipment({
       sscc,
       device: DEMO.device,
@@ -116,6 +118,7 @@ async function run(
       product: DEMO.product,
       ...shipmentProfileFields(demoRules(scenario.limits.lower, scenario.limits.upper)),
       fromSeq: position.nextSeq,
+      contents,
     });
     status.log(
       `shipment ${sscc}: ${scenario.name}, ${scenario.durationMs / 3_600_000} h simulated at ${opts.speed}x`,
@@ -157,7 +160,13 @@ async function run(
       speed: opts.speed,
       serial: link.kind,
     };
-    print(report, opts, { dataDir, simulation, wallSeconds: (Date.now() - wallStart) / 1000 }, logs);
+    const tryIds = identifiersToTry(contents, dataDir);
+    print(
+      report,
+      opts,
+      { dataDir, simulation, wallSeconds: (Date.now() - wallStart) / 1000, contents, try: tryIds },
+      logs,
+    );
     if (!report.verification.ok) process.exitCode = Exit.VerificationFailed;
     else if (interrupted.signal.aborted) process.exitCode = Exit.Interrupted;
   } finally {
@@ -204,7 +213,14 @@ async function closeAborted(
 function print(
   report: Awaited<ReturnType<LedgerSyncHandle['provenance']>>,
   opts: DemoOptions,
-  extra: { dataDir: string; simulation: Record<string, unknown>; wallSeconds: number },
+  extra: {
+    dataDir: string;
+    simulation: Record<string, unknown>;
+    wallSeconds: number;
+    /** What the shipment carried, and the provenance commands that answer for it (demo-contents.ts). */
+    contents: ShipmentItem[];
+    try: string[];
+  },
   logs: FileLog,
 ): void {
   const all = { ...extra, warnings: logs.problems, log: logs.path };
@@ -216,6 +232,8 @@ function print(
   process.stdout.write(
     `\nDemo took ${extra.wallSeconds.toFixed(1)} s wall time over a ${String(extra.simulation.serial)} serial link; ` +
       `${logs.problems} warnings in ${logs.path}.\n` +
-      `Ask again any time: coldtrail provenance ${report.sscc} --data-dir ${extra.dataDir}\n`,
+      `Ask again any time: coldtrail provenance ${report.sscc} --data-dir ${extra.dataDir}\n` +
+      `Or for what it carried (a pack, the lot, the lot by GTIN, a GS1 Digital Link):\n` +
+      extra.try.map((t) => `  ${t}\n`).join(''),
   );
 }

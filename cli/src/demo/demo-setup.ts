@@ -13,6 +13,11 @@ export const DEMO = {
   origin: 'urn:epc:id:sgln:0614141.00001.0',
   destination: 'urn:epc:id:sgln:0614141.00002.0',
   product: 'urn:epc:idpat:sgtin:0614141.107346.*',
+  /** The product's GTIN-14: indicator 1 + company prefix + item reference 07346 + check digit (TDS §6.3.1). */
+  gtin: '10614141073464',
+  /** The lot every demo shipment carries (demo-contents.ts), with its expiry (AI 10, AI 17). */
+  lot: 'L2026-DEMO1',
+  expiry: '2028-12-31',
   samplePeriodMs: 60_000,
 } as const;
 

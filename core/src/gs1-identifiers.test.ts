@@ -5,6 +5,7 @@ import { gs1CheckDigit } from './gs1.js';
 import {
   type Gs1Subject,
   parseGs1Identifier,
+  parseGtin,
   readGs1Identifier,
   toDigitalLink,
   toElementString,
@@ -128,6 +129,13 @@ describe('parseGs1Identifier: what is wrong', () => {
 
   it('never prints a long input in full', () => {
     expect(refusal('x'.repeat(5000)).length).toBeLessThan(200);
+  });
+});
+
+describe('parseGtin', () => {
+  it('pads GTIN-8/12/13 to 14 digits and names a wrong check digit', () => {
+    expect(parseGtin('9506000134352')).toBe(GTIN);
+    expect(() => parseGtin('9506000134353')).toThrow('"9506000134353": GTIN check digit is 3, expected 2');
   });
 });
 

@@ -175,6 +175,11 @@ function unbracketed(text: string): [string, string][] {
   return out;
 }
 
+/** A GTIN-8/12/13/14 with a valid check digit, as its 14 digits (a refusal says what is wrong). */
+export function parseGtin(input: string): string {
+  return guard(JSON.stringify(input), () => gtinKey(input.trim()));
+}
+
 // --- writing identifiers (the reverse of each form above) ---
 
 function writer<A extends unknown[]>(what: string, build: (...args: A) => string): (...args: A) => string {

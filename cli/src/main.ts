@@ -100,6 +100,10 @@ export function buildProgram(): Command {
     .option('--origin <sgln>', 'where it leaves (SGLN, default the demo origin)')
     .option('--destination <sgln>', 'where it goes (SGLN, default the demo destination)')
     .option('--product <epc>', 'what it carries (EPC, default the demo product class)')
+    .option(
+      '--contents <file>',
+      'JSON list of the SGTINs {"gtin","serial"} and lot lines {"gtin","lot","expiry","quantity"} it carries',
+    )
     .option('--json', 'print {"shipment":"<sscc>"}')
     .action(async (opts) => (await import('./commands/shipment-create.js')).shipmentCreate(opts));
   shipment
@@ -164,6 +168,78 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', DATA_DIR_HELP)
     .option('--json', 'print JSON: {"sscc","custodian","openOffer","events"}')
     .action(async (sscc, opts) => (await import('./commands/custody-commands.js')).custodyShow(sscc, opts));
+
+  const signer = program
+    .command('signer')
+    .description('the people whose electronic signatures release or reject product (21 CFR Part 11)');
+  signer
+    .command('add')
+    .description("make a signer's key (encrypted under their password) and register it on the ledger")
+    .argument('<name>', "the signer's name in this org (letters, digits, . _ -), e.g. jroe")
+    .requiredOption('--full-name <name>', 'the printed name every signature carries, e.g. "Dr. Jane Roe"')
+    .option('--password-stdin', 'read the password from the first line of stdin (else a hidden prompt)')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--org <msp>', "the signer's org (MSP id; default: the data dir's own org)")
+    .option('--json', 'print JSON')
+    .action(async (name, opts) => (await import('./commands/signer-commands.js')).signerAdd(name, opts));
+  signer
+    .command('list')
+    .description("the data dir's signers: name, printed name, org, public key, lockout")
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--json', 'print JSON')
+    .action(async (opts) => (await import('./commands/signer-commands.js')).signerList(opts));
+  signer
+    .command('passwd')
+    .description("change a signer's password (the key and its registration stay)")
+    .argument('<name>', 'the signer')
+    .option('--password-stdin', 'read the current, then the new password as two lines of stdin')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .action(async (name, opts) => (await import('./commands/signer-commands.js')).signerPasswd(name, opts));
+  signer
+    .command('unlock')
+    .description('lift the lockout after repeated wrong passwords (logged)')
+    .argument('<name>', 'the signer')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .action(async (name, opts) => (await import('./commands/signer-commands.js')).signerUnlock(name, opts));
+
+  const disposition = program
+    .command('disposition')
+    .description('quarantine, release (signed), reject (signed) and show the disposition trail of a unit');
+  const ID_HELP =
+    'an SSCC, an SGTIN ((01)..(21).., urn:epc:id:sgtin:..) or a lot ((01)..(10).., or a GTIN with --lot)';
+  const dispositionCmd = (name: string, description: string) =>
+    disposition
+      .command(name)
+      .description(description)
+      .argument('<id>', ID_HELP)
+      .option('--lot <lot>', 'the lot of a GTIN given alone')
+      .option('--data-dir <dir>', DATA_DIR_HELP)
+      .option('--json', 'print JSON');
+  dispositionCmd('quarantine', 'put the unit on hold (not signed; by its custodian or owner)')
+    .requiredOption('--reason <text>', 'why (kept in the trail)')
+    .option('--signer <name>', 'who decided, as the trail names them (default: the CLI user)')
+    .option('--org <msp>', "the org acting (default: the data dir's own org)")
+    .action(async (id, opts) =>
+      (await import('./commands/disposition-commands.js')).dispositionQuarantine(id, opts),
+    );
+  dispositionCmd('release', "release from quarantine: an electronic signature, asks the signer's password")
+    .requiredOption('--reason <text>', 'why it may be distributed (kept in the trail)')
+    .option('--signer <name>', 'the signer (`coldtrail signer list`)')
+    .option('--password-stdin', "read the signer's password from stdin (else a hidden prompt)")
+    .action(async (id, opts) =>
+      (await import('./commands/disposition-commands.js')).dispositionRelease(id, opts),
+    );
+  dispositionCmd('reject', "reject a quarantined unit: an electronic signature, asks the signer's password")
+    .requiredOption('--reason <text>', 'why it is not to be distributed (kept in the trail)')
+    .option('--signer <name>', 'the signer (`coldtrail signer list`)')
+    .option('--password-stdin', "read the signer's password from stdin (else a hidden prompt)")
+    .action(async (id, opts) =>
+      (await import('./commands/disposition-commands.js')).dispositionReject(id, opts),
+    );
+  dispositionCmd(
+    'show',
+    'current disposition and the whole trail, each signature verified (reads only)',
+  ).action(async (id, opts) => (await import('./commands/disposition-show.js')).dispositionShow(id, opts));
 
   const reading = program.command('reading').description('single readings and their proofs');
   reading

@@ -37,6 +37,8 @@ export const AdminOp = {
   AcceptCustody: 'custody.accept',
   RejectCustody: 'custody.reject',
   WithdrawOffer: 'custody.withdraw',
+  RegisterSigner: 'signer.register',
+  SetDisposition: 'disposition.set',
 } as const;
 export type AdminOp = (typeof AdminOp)[keyof typeof AdminOp];
 
@@ -56,6 +58,8 @@ export const createShipmentArgs = z.strictObject({
   origin: text.optional(),
   destination: text.optional(),
   product: text.optional(),
+  /** What it carries (SGTINs and lot lines, GTINs as 14 digits); the contract checks each item (contents.ts). */
+  contents: z.array(z.unknown()).min(1).max(1000).optional(),
 });
 export const completeShipmentArgs = z.strictObject({
   sscc: z.string().max(40),
@@ -73,6 +77,41 @@ export const offerCustodyArgs = z.strictObject({ org: id.optional(), sscc, to: i
 export const acceptCustodyArgs = z.strictObject({ org: id.optional(), sscc, location: sgln });
 export const rejectCustodyArgs = z.strictObject({ org: id.optional(), sscc, location: sgln, reason: text });
 export const withdrawOfferArgs = z.strictObject({ org: id.optional(), sscc, reason: text.optional() });
+
+/**
+ * Signers and dispositions (`coldtrail signer add`, `coldtrail disposition ...`, README "Electronic
+ * signatures"). `org` is the org the signer belongs to; the server acts only as its own. A signature is made by
+ * the CLI process that holds the signer's password: only the signed statement's fields travel here, and the
+ * contract verifies them against the registered key.
+ */
+const gs1Field = z.string().min(1).max(40);
+export const registerSignerArgs = z.strictObject({
+  org: id,
+  name: id,
+  fullName: text,
+  publicKey: z.string().regex(HEX64_PATTERN, '64 lowercase hex characters (raw Ed25519)'),
+});
+export const setDispositionArgs = z.strictObject({
+  org: id.optional(),
+  subject: z.union([
+    z.strictObject({ sscc: gs1Field }),
+    z.strictObject({ gtin: gs1Field, lot: gs1Field }),
+    z.strictObject({ gtin: gs1Field, serial: gs1Field }),
+  ]),
+  action: z.enum(['quarantine', 'release', 'reject', 'destroy']),
+  signer: text,
+  reason: text.nullable(),
+  signature: z
+    .strictObject({
+      fullName: text,
+      meaning: text,
+      signedAt: z.string().max(40),
+      value: z.string().regex(/^[0-9a-f]{128}$/, '128 lowercase hex characters (raw Ed25519)'),
+    })
+    .optional(),
+});
+export type RegisterSignerArgs = z.infer<typeof registerSignerArgs>;
+export type SetDispositionArgs = z.infer<typeof setDispositionArgs>;
 
 export type EnrollArgs = z.infer<typeof enrollArgs>;
 export type RevokeArgs = z.infer<typeof revokeArgs>;
@@ -93,6 +132,8 @@ export const adminRequestSchema = z.discriminatedUnion('op', [
   z.strictObject({ id: requestId, op: z.literal(AdminOp.AcceptCustody), args: acceptCustodyArgs }),
   z.strictObject({ id: requestId, op: z.literal(AdminOp.RejectCustody), args: rejectCustodyArgs }),
   z.strictObject({ id: requestId, op: z.literal(AdminOp.WithdrawOffer), args: withdrawOfferArgs }),
+  z.strictObject({ id: requestId, op: z.literal(AdminOp.RegisterSigner), args: registerSignerArgs }),
+  z.strictObject({ id: requestId, op: z.literal(AdminOp.SetDisposition), args: setDispositionArgs }),
 ]);
 export type CustodyRequest = Extract<
   AdminRequest,

@@ -14,6 +14,7 @@ import { ledgerSyncDir } from '../data-dir.js';
 import { CloseStack } from '../demo/close-stack.js';
 import { custodyOrgOfServer, runCustody } from '../operator/custody-ops.js';
 import { serverOrg } from '../operator/data-dir-org.js';
+import { runRegisterSigner, runSetDisposition, signerOrgOfServer } from '../operator/disposition-ops.js';
 import { operatorOps } from '../operator/operator-ops.js';
 import { deviceConfigs } from './device-configs.js';
 import { serverLog } from './server-log.js';
@@ -155,6 +156,12 @@ export async function startServer(
         case AdminOp.WithdrawOffer:
           custodyOrgOfServer(request, org, dataDir);
           return runCustody(ls.port, request);
+        case AdminOp.RegisterSigner:
+          signerOrgOfServer(request.args.org, org, dataDir);
+          return runRegisterSigner(ls.port, request.args);
+        case AdminOp.SetDisposition:
+          signerOrgOfServer(request.args.org, org, dataDir);
+          return runSetDisposition(ls.port, request.args);
         default:
           return request satisfies never;
       }

@@ -89,6 +89,18 @@ export const dispositionStepSchema = z.object({
   caller,
   at: iso,
   txId,
+  /** A signed decision's electronic signature (chaincode signers.ts); absent on unsigned steps. */
+  signature: z
+    .object({
+      fullName: z.string(),
+      org: id,
+      meaning: z.string(),
+      signedAt: iso,
+      algorithm: z.literal('Ed25519'),
+      publicKey: z.string().regex(/^[0-9a-f]{64}$/),
+      value: z.string().regex(/^[0-9a-f]{128}$/),
+    })
+    .optional(),
 }) satisfies z.ZodType<DispositionStep>;
 
 export const dispositionPageSchema = z.object({

@@ -100,6 +100,10 @@ export function buildProgram(): Command {
     .option('--origin <sgln>', 'where it leaves (SGLN, default the demo origin)')
     .option('--destination <sgln>', 'where it goes (SGLN, default the demo destination)')
     .option('--product <epc>', 'what it carries (EPC, default the demo product class)')
+    .option(
+      '--contents <file>',
+      'JSON list of the SGTINs {"gtin","serial"} and lot lines {"gtin","lot","expiry","quantity"} it carries',
+    )
     .option('--json', 'print {"shipment":"<sscc>"}')
     .action(async (opts) => (await import('./commands/shipment-create.js')).shipmentCreate(opts));
   shipment

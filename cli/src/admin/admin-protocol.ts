@@ -58,6 +58,8 @@ export const createShipmentArgs = z.strictObject({
   origin: text.optional(),
   destination: text.optional(),
   product: text.optional(),
+  /** What it carries (SGTINs and lot lines, GTINs as 14 digits); the contract checks each item (contents.ts). */
+  contents: z.array(z.unknown()).min(1).max(1000).optional(),
 });
 export const completeShipmentArgs = z.strictObject({
   sscc: z.string().max(40),

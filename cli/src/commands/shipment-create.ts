@@ -3,6 +3,7 @@ import { shippedProfile } from '@coldtrail/ledger-sync';
 import { AdminOp, type CreateShipmentArgs } from '../admin/admin-protocol.js';
 import { existingLedgerSyncDir, resolveDataDir } from '../data-dir.js';
 import { Exit, ExitError } from '../exit-codes.js';
+import { readContentsFile } from '../operator/contents-file.js';
 import { ledgerDevice } from '../operator/data-dir-org.js';
 import { withLocalOps } from '../operator/local-ops.js';
 import { resolveProfile } from '../operator/shipment-profiles.js';
@@ -16,6 +17,8 @@ export interface ShipmentCreateOptions {
   origin?: string;
   destination?: string;
   product?: string;
+  /** A JSON file listing what the shipment carries (contents-file.ts). */
+  contents?: string;
   json?: boolean;
 }
 
@@ -35,6 +38,7 @@ export async function shipmentCreate(opts: ShipmentCreateOptions): Promise<void>
   // as the profile itself, so the server never opens a path the caller named.
   const spec = resolveProfile(opts.profile);
   const sendSpec = opts.profile !== undefined && shippedProfile(opts.profile) === undefined;
+  const contents = opts.contents === undefined ? undefined : readContentsFile(opts.contents);
   const dataDir = resolveDataDir(opts.dataDir);
   existingLedgerSyncDir(dataDir);
   const args: CreateShipmentArgs = {
@@ -45,6 +49,7 @@ export async function shipmentCreate(opts: ShipmentCreateOptions): Promise<void>
     ...(opts.origin === undefined ? {} : { origin: opts.origin }),
     ...(opts.destination === undefined ? {} : { destination: opts.destination }),
     ...(opts.product === undefined ? {} : { product: opts.product }),
+    ...(contents === undefined ? {} : { contents }),
   };
   const { result } = await throughServerOrLocal(dataDir, { op: AdminOp.CreateShipment, args }, async () => {
     const device = await ledgerDevice(dataDir, opts.device);

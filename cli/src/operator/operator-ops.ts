@@ -1,4 +1,4 @@
-import { parseSscc } from '@coldtrail/core';
+import { parseSscc, type ShipmentItem } from '@coldtrail/core';
 import type { CompletedShipment, DeviceEntry, LedgerSyncHandle, ShipmentEntry } from '@coldtrail/ledger-sync';
 import type {
   CompleteShipmentArgs,
@@ -109,6 +109,8 @@ export function operatorOps(ctx: OperatorContext): OperatorOps {
         destination: args.destination ?? DEMO.destination,
         product: args.product ?? DEMO.product,
         ...shipmentProfileFields(spec),
+        // Items as the caller sent them: the contract refuses a malformed one, naming it (contents.ts).
+        ...(args.contents === undefined ? {} : { contents: args.contents as ShipmentItem[] }),
       });
     },
 

@@ -130,6 +130,14 @@ export async function setDisposition(ctx: Context, arg: string): Promise<Disposi
   }
   const signature =
     req.signature === undefined ? undefined : await verifiedSignature(ctx, req, req.signature);
+  // A signature answers the state it was made on: one made before the current step was recorded (an old
+  // release presented again after a new quarantine) is not about it. ISO-8601 UTC with ms sorts as time.
+  if (signature && current && signature.signedAt < current.at) {
+    invalid(
+      `the signature was made at ${signature.signedAt}, before the current step ${current.seq} (${current.at}): ` +
+        'sign the decision again',
+    );
+  }
   if (req.action === 'quarantine') await checkMayQuarantine(ctx, req.subject, who.msp);
   else if (!signature) requireRole(ctx, Role.Quality, `a ${req.action} of ${describeSubject(req.subject)}`);
   const from = current?.disposition ?? null;

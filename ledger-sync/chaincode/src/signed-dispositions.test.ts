@@ -176,6 +176,25 @@ describe('signed dispositions', () => {
     expect(await peer.ok(OWNER, 'GetDisposition', JSON.stringify(LOT))).toMatchObject({ seq: 1 });
   });
 
+  it('refuses a signature made before the current step (an old release presented after a new quarantine)', async () => {
+    await register(PHARMA);
+    const first = await signedRelease();
+    await peer.ok(PHARMA, 'SetDisposition', first);
+    await peer.ok(
+      PHARMA,
+      'SetDisposition',
+      JSON.stringify({ subject: LOT, action: 'quarantine', signer: 'x', reason: 'second alarm' }),
+    );
+    const r = await peer.invoke(PHARMA, 'SetDisposition', first);
+    expect(r.message).toMatch(/^INVALID_INPUT: the signature was made at .* before the current step 3/);
+    expect(r.writes).toEqual([]);
+    expect((await peer.ok(PHARMA, 'SetDisposition', await signedRelease())) as { seq: number }).toMatchObject(
+      {
+        seq: 4,
+      },
+    );
+  });
+
   it('refuses an unregistered signer, and a signer of another org presented by this one', async () => {
     expect(await peer.refused(PHARMA, 'SetDisposition', await signedRelease())).toMatch(
       /^NOT_FOUND: signer jroe is not registered for PharmaOrgMSP/,

@@ -25,7 +25,9 @@ export function bundleCheck(
   return { ...checkResult('ledger', problems, okDetail), name };
 }
 
-const text = (p: LedgerProblem) => (p.block === null ? p.message : `block ${p.block}: ${p.message}`);
+// The shared block checks already name their block ("block 3: ..."); the others get it in front.
+const text = (p: LedgerProblem) =>
+  p.block === null || p.message.startsWith('block ') ? p.message : `block ${p.block}: ${p.message}`;
 const rowOf = (b: BundleBlock): BlockRow => ({
   number: b.number,
   prev_hash: b.prevHash,

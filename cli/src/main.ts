@@ -69,6 +69,16 @@ export function buildProgram(): Command {
     .option('--expect-tip <tip>', EXPECT_TIP_HELP)
     .action(async (id, opts) => (await import('./commands/provenance.js')).provenance(id, opts));
 
+  program
+    .command('verify')
+    .description(
+      'check a provenance bundle (written by provenance --bundle) with no database and no network; exit 3 names each failed check and record',
+    )
+    .argument('<file>', 'the bundle (JSON, docs/bundle-format.md)')
+    .option('--json', 'print JSON: {"ok","sscc","device","range","readings","tip","checks","excursions","limits"}')
+    .option('--expect-tip <tip>', EXPECT_TIP_HELP)
+    .action(async (file, opts) => (await import('./commands/verify.js')).verify(file, opts));
+
   const profile = program
     .command('profile')
     .description('the cold-chain profiles shipments are judged by: zones, limits and alarm rules');

@@ -1,5 +1,20 @@
 export { type Anchorer, type AnchorerOptions, createAnchorer } from './anchoring.js';
 export {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  MAX_BUNDLE_BYTES,
+  type ProvenanceBundle,
+  parseBundle,
+} from './bundle/bundle-format.js';
+export type { BundleCheck } from './bundle/bundle-ledger.js';
+export {
+  type BundleVerification,
+  type BundleVerifyOptions,
+  verifyBundle,
+  verifyBundleBytes,
+} from './bundle/bundle-verify.js';
+export { type BundleSource, buildProvenanceBundle } from './bundle/bundle-write.js';
+export {
   type LedgerSyncConfig,
   type LedgerSyncConfigInput,
   LedgerSyncConfigSchema,

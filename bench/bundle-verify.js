@@ -102,8 +102,6 @@ function ceiling(bundle) {
     head: GENESIS_HASH,
   });
   const sig = sign(null, header, privateKey);
-    type: 'spki',
-  });
   const n = bundle.batches.length;
   const t1 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) verify(null, header, publicKey, sig);

@@ -168,7 +168,7 @@ export function parseBundle(bytes: Uint8Array, source = 'the bundle'): Provenanc
   if (readings.length > MAX_BUNDLE_RECORDS) {
     throw notABundle(source, `readings: more than ${MAX_BUNDLE_RECORDS} readings`);
   }
-  readings.forEach((r: unknown, i) => readingProblem(source, r, i));
+  for (let i = 0; i < readings.length; i++) readingProblem(source, readings[i], i);
   const parsed = bundleSchema.safeParse({ ...head, readings: [] });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

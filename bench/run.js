@@ -1,4 +1,4 @@
-// `npm run bench [-- NAME...]`: coldtrail's benchmarks (outbox, provenance, agent-resources, ledger, bundle; all
+// `npm run bench [-- NAME...]`: coldtrail's benchmarks (outbox, provenance, agent-resources, ledger, bundle, lot; all
 // without a name). Never part of `npm test`. `--minutes N` sets agent-resources' run time (default 10);
 // `--quick` makes the ledger bench a smoke run. Each outbox scenario alternates the system under test with its
 // ceiling in the same process, several times, and reports medians; its last line for transactions of 100
@@ -7,10 +7,11 @@ import { cpus } from 'node:os';
 import { runAgentResources } from './agent-resources.js';
 import { runBundleVerifyBench } from './bundle-verify.js';
 import { runLedgerBench } from './ledger.js';
+import { runLotProvenanceBench } from './lot-provenance.js';
 import { runCeiling, runOutbox } from './outbox-throughput.js';
 import { runProvenanceBench } from './provenance-time.js';
 
-const KNOWN = ['outbox', 'provenance', 'agent-resources', 'ledger', 'bundle'];
+const KNOWN = ['outbox', 'provenance', 'agent-resources', 'ledger', 'bundle', 'lot'];
 const argv = process.argv.slice(2);
 const minutesAt = argv.indexOf('--minutes');
 const minutes = minutesAt >= 0 ? Number(argv[minutesAt + 1]) : 10;
@@ -118,5 +119,9 @@ if (wanted('bundle')) {
   console.log('\ncoldtrail verify on the bundle of a 30-day shipment, four probes at one reading a minute');
   const { ok } = await runBundleVerifyBench({ runs: Number(process.env.BENCH_RUNS ?? 5) });
   failed ||= !ok;
+}
+if (wanted('lot')) {
+  console.log('\nprovenance of a lot spread over 100 pallets');
+  failed ||= !(await runLotProvenanceBench());
 }
 process.exitCode = failed ? 1 : 0;

@@ -26,8 +26,21 @@ export function privateKeyFromPem(pem: string): KeyObject {
   return createPrivateKey(pem);
 }
 
+/**
+ * The public key of a PEM certificate. Parsing X.509 costs more than the signature check itself and a ledger
+ * has few distinct creators, so parsed keys are kept by the certificate's exact text (a pure function of it:
+ * a changed certificate is another entry). Bounded, so hostile input cannot grow it without end.
+ */
+const KEY_CACHE_MAX = 1024;
+const keyCache = new Map<string, KeyObject>();
+
 export function publicKeyFromCertificate(pem: string): KeyObject {
-  return new X509Certificate(pem).publicKey;
+  const cached = keyCache.get(pem);
+  if (cached) return cached;
+  const key = new X509Certificate(pem).publicKey;
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+  keyCache.set(pem, key);
+  return key;
 }
 
 export function publicKeyFromPrivate(key: KeyObject): KeyObject {

@@ -12,7 +12,7 @@ import { simulateTransaction } from './simulate-transaction.js';
 import { emptyEvidence, recordingReader, type StateEvidence } from './state-evidence.js';
 import { dbStateReader } from './state-reader.js';
 import { loadCreatorTrust } from './verify-creator.js';
-import { verifyEvidence } from './verify-evidence.js';
+import { type EvidenceVerifier, evidenceVerifier } from './verify-evidence.js';
 import { verifyLedgerDb } from './verify-ledger.js';
 import type { LedgerVerifyOptions, LedgerVerifyReport } from './verify-report.js';
 
@@ -94,17 +94,21 @@ export async function openLedgerReader(path: string): Promise<LedgerReader> {
           const mine = emptyEvidence();
           db.exec('BEGIN');
           evidence = mine;
+          // One verifier per snapshot: an answer that asks several times (a lot, pallet by pallet) checks the
+          // blocks once and each later call only what was read since.
+          let verifier: Promise<EvidenceVerifier> | undefined;
           try {
             return await fn({
               port,
-              verifyEvidence: async (options) =>
-                verifyEvidence(
-                  db,
-                  await readNodeCertificate(paths.keysDir),
-                  mine,
-                  options,
-                  await loadCreatorTrust(paths.keysDir),
-                ),
+              verifyEvidence: async (options) => {
+                verifier ??= (async () =>
+                  evidenceVerifier(
+                    db,
+                    await readNodeCertificate(paths.keysDir),
+                    await loadCreatorTrust(paths.keysDir),
+                  ))();
+                return (await verifier)(mine, options);
+              },
             });
           } finally {
             evidence = undefined;

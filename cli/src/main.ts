@@ -10,6 +10,7 @@ import {
 import { describeFailure, Exit } from './exit-codes.js';
 import { interruptHandling } from './interrupt-handling.js';
 import { addLedgerCommands } from './ledger-commands.js';
+import { PROVENANCE_FORMATS } from './provenance-formats.js';
 
 export { interruptHandling } from './interrupt-handling.js';
 
@@ -65,8 +66,15 @@ export function buildProgram(): Command {
     )
     .option('--lot <lot>', 'the lot (GS1 AI 10) of the GTIN given as <id>')
     .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--json', 'print JSON')
+    .addOption(
+      new Option('--format <format>', 'what to print on stdout').choices(PROVENANCE_FORMATS).default('table'),
+    )
+    .option('--json', 'print JSON (the same as --format json)')
     .option('--expect-tip <tip>', EXPECT_TIP_HELP)
+    .option(
+      '--bundle <file>',
+      'also write the offline bundle of the shipment (an SSCC) to FILE, for `coldtrail verify FILE` anywhere',
+    )
     .action(async (id, opts) => (await import('./commands/provenance.js')).provenance(id, opts));
 
   program
@@ -75,7 +83,10 @@ export function buildProgram(): Command {
       'check a provenance bundle (written by provenance --bundle) with no database and no network; exit 3 names each failed check and record',
     )
     .argument('<file>', 'the bundle (JSON, docs/bundle-format.md)')
-    .option('--json', 'print JSON: {"ok","sscc","device","range","readings","tip","checks","excursions","limits"}')
+    .option(
+      '--json',
+      'print JSON: {"ok","sscc","device","range","readings","tip","checks","excursions","limits"}',
+    )
     .option('--expect-tip <tip>', EXPECT_TIP_HELP)
     .action(async (file, opts) => (await import('./commands/verify.js')).verify(file, opts));
 

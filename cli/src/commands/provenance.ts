@@ -3,8 +3,10 @@ import { openQuery, type SubjectProvenanceReport } from '@coldtrail/ledger-sync'
 import { existingLedgerSyncDir, resolveDataDir } from '../data-dir.js';
 import { Exit, ExitError } from '../exit-codes.js';
 import { parseExpectTip } from '../expect-tip.js';
+import type { ProvenanceFormat } from '../provenance-formats.js';
 import { renderProvenance } from '../render/provenance-text.js';
 import { renderSubject } from '../render/subject-text.js';
+import { writeProvenanceBundle } from './provenance-bundle.js';
 
 export interface ProvenanceOptions {
   dataDir?: string;
@@ -13,6 +15,10 @@ export interface ProvenanceOptions {
   expectTip?: string;
   /** The lot of a GTIN given as the identifier (`coldtrail provenance GTIN --lot LOT`). */
   lot?: string;
+  /** What to print: table (default), json (also `--json`). */
+  format?: ProvenanceFormat;
+  /** Also write the shipment's offline bundle there (an SSCC only; bundle-write.ts). */
+  bundle?: string;
 }
 
 /**
@@ -34,6 +40,12 @@ export interface ProvenanceOptions {
  */
 export async function provenance(idInput: string, opts: ProvenanceOptions): Promise<void> {
   const subject = parseGs1Identifier(idInput, opts.lot === undefined ? {} : { lot: opts.lot });
+  if (opts.bundle !== undefined && subject.kind !== 'sscc') {
+    throw new ExitError(
+      Exit.Usage,
+      `a bundle holds one shipment: give its SSCC (the answer for ${describeGs1Subject(subject)} lists the SSCCs that carried it)`,
+    );
+  }
   const expectTip = opts.expectTip === undefined ? undefined : parseExpectTip(opts.expectTip);
   const dir = existingLedgerSyncDir(resolveDataDir(opts.dataDir));
   const query = await openQuery({ dataDir: dir });
@@ -45,17 +57,36 @@ export async function provenance(idInput: string, opts: ProvenanceOptions): Prom
         `no shipment on this ledger carried ${describeGs1Subject(subject)}: check the identifier, or the data dir (${dir})`,
       );
     }
-    process.stdout.write(render(answer, opts));
+    if (opts.bundle !== undefined && answer.kind === 'sscc') {
+      const written = await writeProvenanceBundle(answer.report.sscc, { ...opts, bundle: opts.bundle });
+      process.stderr.write(
+        `bundle written: ${written.file} (${written.readings} readings, ${written.bytes} bytes, ledger tip ${written.tip.number}:${written.tip.hash}); check it anywhere with \`coldtrail verify ${written.file}\`\n`,
+      );
+    }
+    process.stdout.write(render(answer, formatOf(opts)));
     if (!answer.verification.ok) process.exitCode = Exit.VerificationFailed;
   } finally {
     await query.close();
   }
 }
 
-/** The one place an answer becomes output (formats to come: table, json, epcis, html). */
-function render(answer: SubjectProvenanceReport, opts: Pick<ProvenanceOptions, 'json'>): string {
-  if (answer.kind === 'sscc') {
-    return opts.json ? `${JSON.stringify(answer.report, null, 2)}\n` : renderProvenance(answer.report);
+/** `--json` is `--format json`; asking for both json and another format is a contradiction, not a choice. */
+function formatOf(opts: Pick<ProvenanceOptions, 'json' | 'format'>): ProvenanceFormat {
+  const format = opts.format ?? 'table';
+  if (opts.json && format !== 'json' && format !== 'table') {
+    throw new ExitError(Exit.Usage, `--json and --format ${format} ask for two outputs: choose one`);
   }
-  return opts.json ? `${JSON.stringify(answer, null, 2)}\n` : renderSubject(answer);
+  return opts.json ? 'json' : format;
+}
+
+/** The one place an answer becomes output. */
+function render(answer: SubjectProvenanceReport, format: ProvenanceFormat): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(answer.kind === 'sscc' ? answer.report : answer, null, 2)}\n`;
+    case 'table':
+      return answer.kind === 'sscc' ? renderProvenance(answer.report) : renderSubject(answer);
+    default:
+      return format satisfies never;
+  }
 }

@@ -184,7 +184,7 @@ function excursionTable(r: ProvenanceReport): string {
       return `<tr><td>E${i + 1}</td><td>${e(x.sensor ?? '—')}</td><td>${e(x.zone ?? '—')}</td><td>${e(x.rule)}</td><td>${e(x.direction)}</td><td>${e(sign(x))} ${e(x.limitC)} ${unit}</td><td>${when(x.start)}</td><td>${when(x.end)}</td><td class="num">${e(minutes(x.durationMinutes))}</td><td class="num">${x.measure === 'door' ? '—' : `${e(x.maxValue)} ${unit}`}</td><td>${when(x.triggeredAt)}</td><td>${state}</td></tr>`;
     })
     .join('');
-  return `<section><h2>Excursions</h2><table class="excursions"><thead><tr><th>#</th><th>Sensor</th><th>Zone</th><th>Rule</th><th>Direction</th><th>Limit</th><th>Start</th><th>End</th><th>Duration</th><th>Extreme</th><th>Alarm</th><th>Ledger</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  return `<section><h2>Excursions</h2><div class="scroll"><table class="excursions"><thead><tr><th>#</th><th>Sensor</th><th>Zone</th><th>Rule</th><th>Direction</th><th>Limit</th><th>Start</th><th>End</th><th class="num">Duration</th><th class="num">Extreme</th><th>Alarm</th><th>Ledger</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 function custodyTimeline(r: ProvenanceReport): string {
@@ -217,7 +217,7 @@ function mktSection(r: ProvenanceReport): string {
     .join('');
   const window = m.windowHours === null ? 'no declared window' : `${e(m.windowHours)} h windows`;
   const limit = m.limitC === null ? 'no MKT limit' : `limit ${e(m.limitC)} °C`;
-  return `<section><h2>Mean kinetic temperature</h2><p class="small">USP &lt;1079.2&gt;, ΔH/R ${e(m.deltaHOverR)} K, ${window}, ${limit}. Shown beside the excursions, never instead of them: an MKT within limits says nothing about a short spike.</p><table class="mkt"><thead><tr><th>Sensor</th><th>Overall</th><th>Highest window</th><th>Samples</th><th>Limit</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  return `<section><h2>Mean kinetic temperature</h2><p class="small">USP &lt;1079.2&gt;, ΔH/R ${e(m.deltaHOverR)} K, ${window}, ${limit}. Shown beside the excursions, never instead of them: an MKT within limits says nothing about a short spike.</p><table class="mkt"><thead><tr><th>Sensor</th><th class="num">Overall</th><th class="num">Highest window</th><th class="num">Samples</th><th>Limit</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
 function limitsSection(r: ProvenanceReport): string {

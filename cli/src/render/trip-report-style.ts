@@ -48,7 +48,9 @@ figcaption{display:flex;flex-wrap:wrap;gap:14px;font-size:12px;color:var(--muted
 .limit-swatch{height:0;border-top:2px dashed var(--bad)}
 .excursion-swatch{height:10px;background:rgba(213,94,0,.28);border:1px solid var(--band)}
 .excursions{font-size:12px}
-.excursions td{white-space:nowrap}
+.excursions th,.excursions td{padding:4px 5px}
+.scroll{overflow-x:auto}
+th.num{text-align:right}
 .timeline{list-style:none;margin:0;padding:0 0 0 18px;border-left:3px solid var(--rule)}
 .step{position:relative;padding:2px 0 10px 12px}
 .step::before{content:"";position:absolute;left:-27px;top:6px;width:12px;height:12px;border-radius:50%;background:#fff;border:3px solid var(--ink)}
@@ -62,7 +64,7 @@ figcaption{display:flex;flex-wrap:wrap;gap:14px;font-size:12px;color:var(--muted
 .sign-lines div{font-size:12px;color:var(--muted)}
 .sign-lines .line{display:block;border-bottom:1px solid var(--ink);height:36px;margin-bottom:4px}
 .footer{margin-top:16px}
-@media (max-width:640px){.report{margin:0;padding:16px}.excursions{display:block;overflow-x:auto}.sign-lines{grid-template-columns:1fr}}
+@media (max-width:640px){.report{margin:0;padding:16px}.sign-lines{grid-template-columns:1fr}}
 @page{size:A4;margin:14mm 12mm}
 @media print{body{background:#fff;font-size:11px}.report{box-shadow:none;margin:0;padding:0;max-width:none}
 section,.chart,table,tr,.step{break-inside:avoid}h2{break-after:avoid}

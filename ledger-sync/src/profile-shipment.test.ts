@@ -143,6 +143,8 @@ describe('a shipment under a versioned profile', () => {
     // Four excursions, one quarantine: the trail keeps the first reason and nothing overwrote it.
     const trail = await read('GetDispositionTrail', subject, '10', '');
     expect(trail.records).toHaveLength(1);
+    // provenance of the SSCC shows it.
+    expect((await handle.provenance(SSCC)).disposition).toMatchObject({ disposition: 'quarantined', seq: 1 });
   });
 
   it('completes with the same set, verifies it, and reports MKT per probe and window beside it', async () => {

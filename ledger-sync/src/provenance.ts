@@ -1,6 +1,7 @@
 import {
   type ColdChainProfile,
   ColdtrailError,
+  type DispositionStep,
   ErrorCode,
   parseSscc,
   type ReadingKind,
@@ -47,6 +48,11 @@ export interface ProvenanceReport {
   rules: ColdChainProfile;
   /** Mean kinetic temperature per sensor, re-derived from the verified readings; beside excursions, never instead. */
   mkt: MktSummary;
+  /**
+   * The shipment's (SSCC) current disposition on the ledger — quarantined at its first alarm, released or
+   * rejected by a signed decision — or null when it has none; absent where the ledger face offers none.
+   */
+  disposition?: DispositionStep | null;
   anchors: {
     fromSeq: number;
     toSeq: number;
@@ -75,7 +81,7 @@ export interface ReadingSummary {
 }
 
 export interface ProvenanceDeps {
-  ledger: Pick<LedgerClient, 'provenance'>;
+  ledger: Pick<LedgerClient, 'provenance'> & Partial<Pick<LedgerClient, 'getDisposition'>>;
   store: Pick<ReadingStore, 'batches' | 'records' | 'head'>;
   /** The ledger's own block-chain check; without one the `ledger` and `tip` checks are reported as skipped. */
   verifyLedger?: LedgerVerifier;
@@ -124,6 +130,10 @@ export async function provenance(
   );
   const compared = compareExcursions(derived, view.excursions, complete);
   const rangeResult = await verifyRange(deps.store, view, range, inRange);
+  // Read before the ledger check, so the evidence it verifies covers the disposition too.
+  const disposition = deps.ledger.getDisposition
+    ? ((await deps.ledger.getDisposition({ sscc })) ?? null)
+    : undefined;
   const ledger = await ledgerChecks(deps.verifyLedger, options.expectTip);
 
   const checks: VerificationCheck[] = [
@@ -143,6 +153,7 @@ export async function provenance(
     range,
     readings: summarize(inRange),
     excursions: compared.excursions,
+    ...(disposition === undefined ? {} : { disposition }),
     rules: shipmentRules(shipment),
     mkt: mktSummary(
       shipmentRules(shipment),

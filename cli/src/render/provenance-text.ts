@@ -40,6 +40,18 @@ function profileLines(r: ProvenanceReport): string[] {
   return [`  profile      ${rules.id} v${rules.version} (${rules.uri}): ${rules.title}`];
 }
 
+function dispositionLines(r: ProvenanceReport): string[] {
+  const d = r.disposition;
+  if (d === undefined) return [];
+  if (d === null) return ['Disposition  none on the ledger', ''];
+  const signed = d.signature ? `, signed by ${d.signature.fullName} (${d.signature.meaning})` : '';
+  return [
+    `Disposition  ${d.disposition.toUpperCase()} (CBV ${d.cbvDisposition}) since ${hm(d.at)}, by ${d.signer}${signed}`,
+    ...(d.reason ? [`  reason     ${d.reason}`] : []),
+    '',
+  ];
+}
+
 /** MKT per sensor: overall, and the windows above the profile's MKT limit (if it declares one). */
 function mktLines(r: ProvenanceReport): string[] {
   const m = r.mkt;
@@ -101,6 +113,7 @@ export function renderProvenance(r: ProvenanceReport): string {
     ...r.excursions.map((e) => excursionLine(e, r.range.complete)),
     '',
     ...mktLines(r),
+    ...dispositionLines(r),
     `Verification ${r.verification.ok ? 'OK' : 'FAILED'}`,
     ...r.verification.checks.map(
       (c) => `  ${c.ok ? (c.skipped ? 'skip' : ' ok ') : 'FAIL'}  ${c.name.padEnd(11)} ${c.detail}`,

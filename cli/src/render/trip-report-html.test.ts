@@ -46,7 +46,7 @@ describe('HTML trip report', () => {
     expect(x).toBeCloseTo(56 + (60 / 239) * plot, 0);
     expect(width).toBeCloseTo((60 / 239) * plot, 0);
     expect(html).toMatch(
-      /<td>E1<\/td><td>probe-1<\/td><td>high<\/td><td>single-event<\/td><td>above<\/td><td>&gt; 8 °C<\/td>/,
+      /<td>E1<\/td><td>probe-1<\/td><td>high<\/td><td>single-event<\/td><td>above<\/td><td class="nw">&gt; 8 °C<\/td>/,
     );
   });
 

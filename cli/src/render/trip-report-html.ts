@@ -51,6 +51,11 @@ const when = (iso: string | null | undefined) =>
           .replace(/Z$/, ' UTC'),
       )
     : '—';
+/** Table cells: date over time, no zone (the column header says UTC), so the wide table fits A4. */
+const cell = (iso: string | null | undefined) =>
+  iso
+    ? `<span class="nw">${e(iso.slice(0, 10))}</span> <span class="nw">${e(iso.slice(11, 19))}</span>`
+    : '—';
 const sign = (x: { direction: 'above' | 'below'; inclusive?: boolean }) =>
   x.direction === 'above' ? (x.inclusive ? '≥' : '>') : x.inclusive ? '≤' : '<';
 const minutes = (m: number) =>
@@ -181,10 +186,10 @@ function excursionTable(r: ProvenanceReport): string {
           : r.range.complete
             ? '<strong class="bad">NOT recorded on the ledger</strong>'
             : 'from the readings so far';
-      return `<tr><td>E${i + 1}</td><td>${e(x.sensor ?? '—')}</td><td>${e(x.zone ?? '—')}</td><td>${e(x.rule)}</td><td>${e(x.direction)}</td><td>${e(sign(x))} ${e(x.limitC)} ${unit}</td><td>${when(x.start)}</td><td>${when(x.end)}</td><td class="num">${e(minutes(x.durationMinutes))}</td><td class="num">${x.measure === 'door' ? '—' : `${e(x.maxValue)} ${unit}`}</td><td>${when(x.triggeredAt)}</td><td>${state}</td></tr>`;
+      return `<tr><td>E${i + 1}</td><td>${e(x.sensor ?? '—')}</td><td>${e(x.zone ?? '—')}</td><td>${e(x.rule)}</td><td>${e(x.direction)}</td><td class="nw">${e(sign(x))} ${e(x.limitC)} ${unit}</td><td>${cell(x.start)}</td><td>${cell(x.end)}</td><td class="num">${e(minutes(x.durationMinutes))}</td><td class="num">${x.measure === 'door' ? '—' : `${e(x.maxValue)} ${unit}`}</td><td>${cell(x.triggeredAt)}</td><td>${state}</td></tr>`;
     })
     .join('');
-  return `<section><h2>Excursions</h2><div class="scroll"><table class="excursions"><thead><tr><th>#</th><th>Sensor</th><th>Zone</th><th>Rule</th><th>Direction</th><th>Limit</th><th>Start</th><th>End</th><th class="num">Duration</th><th class="num">Extreme</th><th>Alarm</th><th>Ledger</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
+  return `<section><h2>Excursions</h2><div class="scroll"><table class="excursions"><thead><tr><th>#</th><th>Sensor</th><th>Zone</th><th>Rule</th><th>Direction</th><th>Limit</th><th>Start (UTC)</th><th>End (UTC)</th><th class="num">Duration</th><th class="num">Extreme</th><th>Alarm (UTC)</th><th>Ledger</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 function custodyTimeline(r: ProvenanceReport): string {

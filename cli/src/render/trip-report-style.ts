@@ -50,6 +50,7 @@ figcaption{display:flex;flex-wrap:wrap;gap:14px;font-size:12px;color:var(--muted
 .excursions{font-size:12px}
 .excursions th,.excursions td{padding:4px 5px}
 .scroll{overflow-x:auto}
+.nw{white-space:nowrap}
 th.num{text-align:right}
 .timeline{list-style:none;margin:0;padding:0 0 0 18px;border-left:3px solid var(--rule)}
 .step{position:relative;padding:2px 0 10px 12px}
@@ -64,6 +65,8 @@ th.num{text-align:right}
 .sign-lines div{font-size:12px;color:var(--muted)}
 .sign-lines .line{display:block;border-bottom:1px solid var(--ink);height:36px;margin-bottom:4px}
 .footer{margin-top:16px}
+.cmd{word-break:normal;overflow-wrap:anywhere}
+@media (max-width:860px){.report{margin:0;padding:20px 16px}.excursions th,.excursions td{padding:3px 3px}}
 @media (max-width:640px){.report{margin:0;padding:16px}.sign-lines{grid-template-columns:1fr}}
 @page{size:A4;margin:14mm 12mm}
 @media print{body{background:#fff;font-size:11px}.report{box-shadow:none;margin:0;padding:0;max-width:none}

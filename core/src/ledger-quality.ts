@@ -197,6 +197,27 @@ export interface StabilityBudgetStatus {
   remainingMinutes: number | null;
   exceeded: boolean;
   consumptions: number;
+  /**
+   * Where each consumption came from, own first, then inherited by container SSCC (stability.ts), each with
+   * whether it counted; consumedMinutes is the sum of the counted ones. Absent from answers of older contracts.
+   */
+  parts?: StabilityBudgetPart[];
+}
+
+/** One consumption that reaches a subject: recorded for it (own) or for a container that carried it. */
+export interface StabilityBudgetPart {
+  origin: 'own' | 'inherited';
+  /** The subject the consumption was recorded for: the subject itself, or the container's {sscc, gtin}. */
+  recordedFor: StabilitySubject;
+  /** Inherited: the containers from the subject's innermost one out to recordedFor.sscc (one path). */
+  via: string[];
+  source: { type: StabilitySourceType; id: string };
+  minutes: number;
+  at: string;
+  txId: string;
+  counted: boolean;
+  /** Why a part did not count: its source already counted, or it was recorded while the subject was not inside. */
+  notCounted?: 'source-counted' | 'not-inside';
 }
 
 /** One page of a paginated query; `bookmark` is '' on the last page, else passed back for the next one. */

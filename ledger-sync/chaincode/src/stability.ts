@@ -1,5 +1,6 @@
 import type {
   StabilityBudgetDefinition,
+  StabilityBudgetPart,
   StabilityBudgetStatus,
   StabilityConsumption,
   StabilitySourceType,
@@ -10,6 +11,7 @@ import { caller, Role, requireRole } from './access.js';
 import { conflict, forbidden, invalid } from './errors.js';
 import { gtin } from './gs1.js';
 import { stabilitySubject, subjectAttributes } from './quality-subjects.js';
+import { carriersOf, isInside } from './stability-inheritance.js';
 import { emit, listJson, pad, readJson, SEQ_WIDTH, txTime, writeJson } from './state.js';
 import * as v from './validate.js';
 
@@ -27,8 +29,16 @@ import * as v from './validate.js';
  * number of minutes for the same source is a CONFLICT. Any org may record consumption (the custodian's rules
  * engine does). The totals are summed over the subject's keys at query time.
  *
- * Not yet: inheritance through aggregation (a pack consuming what its case or pallet consumed) waits for the
- * aggregation keys of the custody work; until then a consumption counts for the subject it names only.
+ * Inheritance (issue 9, "pallet -> case -> pack"): the answer for an SGTIN, a lot or a case SSCC also counts
+ * what was recorded for each container that carried it (stability-inheritance.ts: a shipment whose declared
+ * contents list it, or a container it was packed into, at any depth), under that container's {sscc, gtin}
+ * subject, provided the consumption was recorded (its transaction time) while the subject was inside. A
+ * consumption is recorded at shipment completion, so a pack unpacked before its pallet's shipment completed
+ * does not inherit that shipment's time, and one packed in mid-way inherits all of it (the safe side).
+ * Each source (shipment or excursion id) counts once for a subject however many paths bring it: where two
+ * records of the same source reach it (its own and its pallet's, or a case's and its pallet's), the larger
+ * counts and the others are listed with `notCounted: 'source-counted'`. `parts` lists every record that
+ * reached the subject, own first, then by container SSCC and key, so a reader can redo the sum.
  */
 export const stabilityKeys = {
   budget: (ctx: Context, g: string, version: number) =>
@@ -144,12 +154,52 @@ export async function consumeStabilityBudget(ctx: Context, arg: string): Promise
   return entry;
 }
 
+/** The consumption records that reach a subject, own first, then by container SSCC, each in key order. */
+async function reachingParts(ctx: Context, subject: StabilitySubject): Promise<StabilityBudgetPart[]> {
+  const part = (u: StabilityConsumption, origin: StabilityBudgetPart['origin'], via: string[]) => ({
+    origin,
+    recordedFor: u.subject,
+    via,
+    source: u.source,
+    minutes: u.minutes,
+    at: u.at,
+    txId: u.txId,
+  });
+  const out: StabilityBudgetPart[] = (
+    await listJson<StabilityConsumption>(ctx, 'stabuse', subjectAttributes(subject))
+  ).map((u) => ({ ...part(u, 'own', []), counted: true }));
+  for (const c of await carriersOf(ctx, subject)) {
+    const onIt = { sscc: c.sscc, gtin: subject.gtin };
+    for (const u of await listJson<StabilityConsumption>(ctx, 'stabuse', subjectAttributes(onIt))) {
+      const inside = isInside(c.inside, Date.parse(u.at));
+      out.push({
+        ...part(u, 'inherited', c.via),
+        counted: inside,
+        ...(inside ? {} : { notCounted: 'not-inside' }),
+      });
+    }
+  }
+  // One source counts once: the largest record of it (the first in the order above on a tie).
+  const best = new Map<string, StabilityBudgetPart>();
+  for (const p of out) {
+    if (!p.counted) continue;
+    const id = `${p.source.type}\u0000${p.source.id}`;
+    const seen = best.get(id);
+    if (!seen || p.minutes > seen.minutes) best.set(id, p);
+  }
+  const winners = new Set(best.values());
+  return out.map((p) =>
+    p.counted && !winners.has(p) ? { ...p, counted: false, notCounted: 'source-counted' as const } : p,
+  );
+}
+
 export async function getStabilityBudget(ctx: Context, subjectArg: string): Promise<StabilityBudgetStatus> {
   const subject = stabilitySubject(v.jsonValue(subjectArg, 'subject'));
   const budget = (await latestBudget(ctx, subject.gtin)) ?? null;
-  const uses = await listJson<StabilityConsumption>(ctx, 'stabuse', subjectAttributes(subject));
-  // Summed in key order: the same float result on every peer.
-  const consumedMinutes = uses.reduce((sum, u) => sum + u.minutes, 0);
+  const parts = await reachingParts(ctx, subject);
+  const counted = parts.filter((p) => p.counted);
+  // Summed in a fixed order (own, then by container SSCC and key): the same float result on every peer.
+  const consumedMinutes = counted.reduce((sum, p) => sum + p.minutes, 0);
   const allowedMinutes = budget ? budget.allowedMinutes : null;
   const remainingMinutes = allowedMinutes === null ? null : allowedMinutes - consumedMinutes;
   return {
@@ -159,6 +209,7 @@ export async function getStabilityBudget(ctx: Context, subjectArg: string): Prom
     consumedMinutes,
     remainingMinutes,
     exceeded: remainingMinutes !== null && remainingMinutes < 0,
-    consumptions: uses.length,
+    consumptions: counted.length,
+    parts,
   };
 }

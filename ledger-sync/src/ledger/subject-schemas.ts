@@ -128,4 +128,19 @@ export const stabilityBudgetStatusSchema = z.object({
   remainingMinutes: z.number().nullable(),
   exceeded: z.boolean(),
   consumptions: z.number().int().nonnegative(),
+  parts: z
+    .array(
+      z.object({
+        origin: z.enum(['own', 'inherited']),
+        recordedFor: stabilitySubjectSchema,
+        via: z.array(z.string()),
+        source: z.object({ type: z.enum(['shipment', 'excursion']), id: z.string() }),
+        minutes: z.number(),
+        at: iso,
+        txId,
+        counted: z.boolean(),
+        notCounted: z.enum(['source-counted', 'not-inside']).optional(),
+      }),
+    )
+    .optional(),
 }) satisfies z.ZodType<StabilityBudgetStatus>;

@@ -8,6 +8,7 @@ import { completeShipment } from './completion.js';
 import * as custody from './custody-transactions.js';
 import { getDevice, registerDevice, revokeDevice } from './devices.js';
 import { getDisposition, getDispositionTrail, setDisposition } from './dispositions.js';
+import { importEpcisDocument, listImportedEvents } from './epcis-imports.js';
 import { recordExcursion } from './excursions.js';
 import { getHistory } from './history.js';
 import { pageSizeArg } from './pagination.js';
@@ -288,4 +289,22 @@ export class ColdtrailContract extends Contract {
   }
 
   // --- end signers ---
+
+  // --- EPCIS imports (epcis-imports.ts) ---
+
+  /** An EPCIS 2.0 JSON-LD document as given (its sha-256 is over these UTF-8 bytes), recorded in one transaction. */
+  @Transaction()
+  @Returns('string')
+  async ImportEpcisDocument(ctx: Context, document: string): Promise<string> {
+    return canonicalJson(await importEpcisDocument(ctx, document));
+  }
+
+  /** The imported events naming an EPC or EPC class URI (urn:epc:id:sscc:..., urn:epc:class:lgtin:...). */
+  @Transaction(false)
+  @Returns('string')
+  async ListImportedEvents(ctx: Context, epc: string): Promise<string> {
+    return canonicalJson(await listImportedEvents(ctx, epc));
+  }
+
+  // --- end EPCIS imports ---
 }

@@ -45,15 +45,7 @@ export async function openFabricQuery(
   };
   return {
     provenance(sscc, options) {
-      if (options?.expectTip) {
-        // A check asked for must not come back as a silent skip.
-        return Promise.reject(
-          new ColdtrailError(
-            ErrorCode.InvalidInput,
-            `--expect-tip checks the tip of an embedded ledger: this data dir's ledger is Fabric (${ledgerSelectionFile(dataDir)}), whose peers validate every block; drop --expect-tip`,
-          ),
-        );
-      }
+      if (options?.expectTip) return Promise.reject(expectTipOnFabric(dataDir));
       const s = readings();
       return s.readSnapshot(() => provenance({ ledger, store: s }, sscc, options));
     },

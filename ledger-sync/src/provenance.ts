@@ -5,6 +5,7 @@ import {
   ErrorCode,
   parseSscc,
   type ReadingKind,
+  type ReadingRecord,
   shipmentRules,
 } from '@coldtrail/core';
 import { evaluateShipment } from './excursion-engine.js';
@@ -90,6 +91,11 @@ export interface ProvenanceDeps {
 export interface ProvenanceOptions {
   /** A tip kept outside the ledger (`--expect-tip`): a number and hash, or a signed checkpoint. */
   expectTip?: Pick<LedgerVerifyOptions, 'expectTip' | 'checkpoint'>;
+  /**
+   * Handed the shipment's readings (its range, in seq order) as this answer read and verified them, for
+   * renderings that draw them (the HTML trip report, EPCIS sensor reports); not part of the report itself.
+   */
+  onRecords?: (records: readonly ReadingRecord[]) => void;
 }
 
 /**
@@ -124,6 +130,7 @@ export async function provenance(
   const records = some ? await deps.store.records(id, lo, hi) : [];
   const hashes = new Map(records.map((r) => [r.record.seq, rehash(r.record)]));
   const inRange = records.filter((r) => r.record.seq >= range.fromSeq && r.record.seq <= range.toSeq);
+  options.onRecords?.(inRange.map((r) => r.record));
   const derived = evaluateShipment(
     shipment,
     inRange.map((r) => r.record),

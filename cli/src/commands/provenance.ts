@@ -1,11 +1,12 @@
-import { describeGs1Subject, parseGs1Identifier } from '@coldtrail/core';
-import { openQuery, type SubjectProvenanceReport } from '@coldtrail/ledger-sync';
+import { describeGs1Subject, parseGs1Identifier, type ReadingRecord, toEpcisDocument } from '@coldtrail/core';
+import { openQuery, type ProvenanceReport, type SubjectProvenanceReport } from '@coldtrail/ledger-sync';
 import { existingLedgerSyncDir, resolveDataDir } from '../data-dir.js';
 import { Exit, ExitError } from '../exit-codes.js';
 import { parseExpectTip } from '../expect-tip.js';
 import type { ProvenanceFormat } from '../provenance-formats.js';
 import { renderProvenance } from '../render/provenance-text.js';
 import { renderSubject } from '../render/subject-text.js';
+import { renderTripReport, seriesFromRecords } from '../render/trip-report-html.js';
 import { writeProvenanceBundle } from './provenance-bundle.js';
 
 export interface ProvenanceOptions {
@@ -15,7 +16,7 @@ export interface ProvenanceOptions {
   expectTip?: string;
   /** The lot of a GTIN given as the identifier (`coldtrail provenance GTIN --lot LOT`). */
   lot?: string;
-  /** What to print: table (default), json (also `--json`). */
+  /** What to print: table (default), json (also `--json`), epcis (EPCIS 2.0 JSON-LD), html (trip report). */
   format?: ProvenanceFormat;
   /** Also write the shipment's offline bundle there (an SSCC only; bundle-write.ts). */
   bundle?: string;
@@ -40,6 +41,13 @@ export interface ProvenanceOptions {
  */
 export async function provenance(idInput: string, opts: ProvenanceOptions): Promise<void> {
   const subject = parseGs1Identifier(idInput, opts.lot === undefined ? {} : { lot: opts.lot });
+  const format = formatOf(opts);
+  if (format === 'html' && subject.kind !== 'sscc') {
+    throw new ExitError(
+      Exit.Usage,
+      `the HTML trip report is one shipment's: give an SSCC (the answer for ${describeGs1Subject(subject)} lists the SSCCs that carried it)`,
+    );
+  }
   if (opts.bundle !== undefined && subject.kind !== 'sscc') {
     throw new ExitError(
       Exit.Usage,
@@ -50,7 +58,12 @@ export async function provenance(idInput: string, opts: ProvenanceOptions): Prom
   const dir = existingLedgerSyncDir(resolveDataDir(opts.dataDir));
   const query = await openQuery({ dataDir: dir });
   try {
-    const answer = await query.subjectProvenance(subject, expectTip ? { expectTip } : {});
+    // Each shipment's verified readings, in the order the answer reads the shipments (for epcis and html).
+    const readings: (readonly ReadingRecord[])[] = [];
+    const answer = await query.subjectProvenance(subject, {
+      ...(expectTip ? { expectTip } : {}),
+      ...(format === 'epcis' || format === 'html' ? { onRecords: (r) => void readings.push(r) } : {}),
+    });
     if (answer.kind !== 'sscc' && answer.shipments.length === 0) {
       throw new ExitError(
         Exit.NotFound,
@@ -63,7 +76,7 @@ export async function provenance(idInput: string, opts: ProvenanceOptions): Prom
         `bundle written: ${written.file} (${written.readings} readings, ${written.bytes} bytes, ledger tip ${written.tip.number}:${written.tip.hash}); check it anywhere with \`coldtrail verify ${written.file}\`\n`,
       );
     }
-    process.stdout.write(render(answer, formatOf(opts)));
+    process.stdout.write(render(answer, format, readings));
     if (!answer.verification.ok) process.exitCode = Exit.VerificationFailed;
   } finally {
     await query.close();
@@ -80,13 +93,62 @@ function formatOf(opts: Pick<ProvenanceOptions, 'json' | 'format'>): ProvenanceF
 }
 
 /** The one place an answer becomes output. */
-function render(answer: SubjectProvenanceReport, format: ProvenanceFormat): string {
+function render(
+  answer: SubjectProvenanceReport,
+  format: ProvenanceFormat,
+  readings: readonly (readonly ReadingRecord[])[],
+): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(answer.kind === 'sscc' ? answer.report : answer, null, 2)}\n`;
     case 'table':
       return answer.kind === 'sscc' ? renderProvenance(answer.report) : renderSubject(answer);
+    case 'epcis': {
+      const reports = answer.kind === 'sscc' ? [answer.report] : answer.shipments.map((s) => s.provenance);
+      return `${JSON.stringify(epcisOf(reports, readings), null, 2)}\n`;
+    }
+    case 'html':
+      if (answer.kind !== 'sscc') throw new Error('html is refused for items before the answer is read');
+      return renderTripReport(answer.report, seriesFromRecords(readings[0] ?? []));
     default:
       return format satisfies never;
   }
+}
+
+/**
+ * One EPCIS 2.0 document for the answer: each shipment's events (commissioning, custody, sensor reports of
+ * every reading, alarms, its disposition), bizRules citing the profile the shipment is judged by.
+ */
+function epcisOf(reports: readonly ProvenanceReport[], readings: readonly (readonly ReadingRecord[])[]) {
+  const creationDate = new Date().toISOString();
+  const docs = reports.map((r, i) =>
+    toEpcisDocument(
+      {
+        shipment: r.shipment,
+        device: r.device,
+        custody: r.custody,
+        excursions: r.excursions,
+        readings: (readings[i] ?? []).flatMap((rec) =>
+          typeof rec.value === 'number'
+            ? [
+                {
+                  sensor: rec.sensor,
+                  kind: rec.kind,
+                  ts: rec.ts,
+                  value: rec.value,
+                  unit: rec.unit ?? undefined,
+                },
+              ]
+            : [],
+        ),
+        ...(r.disposition ? { dispositions: [r.disposition] } : {}),
+        profileUri: r.rules.uri,
+      },
+      { creationDate },
+    ),
+  );
+  const [first, ...rest] = docs;
+  if (!first) throw new Error('no shipment to export');
+  for (const d of rest) first.epcisBody.eventList.push(...d.epcisBody.eventList);
+  return first;
 }

@@ -90,6 +90,19 @@ export function buildProgram(): Command {
     .option('--expect-tip <tip>', EXPECT_TIP_HELP)
     .action(async (file, opts) => (await import('./commands/verify.js')).verify(file, opts));
 
+  program
+    .command('epcis')
+    .description("exchange GS1 EPCIS 2.0 documents with partners' systems")
+    .command('import')
+    .description(
+      'record an EPCIS 2.0 JSON-LD document on the ledger as imported (its hash, the importer, its events), all or nothing',
+    )
+    .argument('<file>', 'the EPCIS 2.0 document (JSON / JSON-LD, at most 4 MiB)')
+    .option('--data-dir <dir>', `${DATA_DIR_HELP}; created if it does not exist`)
+    .option('--org <msp>', 'the importing org (MSP id), needed for a data dir that has none yet')
+    .option('--json', 'print JSON: {"document","created","newEvents","knownEvents","via"}')
+    .action(async (file, opts) => (await import('./commands/epcis-import.js')).epcisImport(file, opts));
+
   const profile = program
     .command('profile')
     .description('the cold-chain profiles shipments are judged by: zones, limits and alarm rules');

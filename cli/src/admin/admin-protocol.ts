@@ -18,7 +18,8 @@ export const ADMIN_SOCKET = 'admin.sock';
 export const adminSocketPath = (dataDir: string) => join(dataDir, ADMIN_SOCKET);
 
 /** Longest request or response line; a request beyond it is refused and the connection closed. */
-export const MAX_LINE_BYTES = 64 * 1024;
+// An imported EPCIS document (up to 4 MiB, as the contract takes) travels in one request line.
+export const MAX_LINE_BYTES = 6 * 1024 * 1024;
 
 /** Linux sun_path holds 108 bytes with the terminating NUL (unix(7)). */
 export const MAX_SOCKET_PATH_BYTES = 107;
@@ -39,6 +40,7 @@ export const AdminOp = {
   WithdrawOffer: 'custody.withdraw',
   RegisterSigner: 'signer.register',
   SetDisposition: 'disposition.set',
+  ImportEpcis: 'epcis.import',
 } as const;
 export type AdminOp = (typeof AdminOp)[keyof typeof AdminOp];
 
@@ -110,6 +112,9 @@ export const setDispositionArgs = z.strictObject({
     })
     .optional(),
 });
+/** `coldtrail epcis import`: the document as the file holds it (its hash is over these bytes). */
+export const importEpcisArgs = z.strictObject({ org: id.optional(), document: z.string().min(2) });
+export type ImportEpcisArgs = z.infer<typeof importEpcisArgs>;
 export type RegisterSignerArgs = z.infer<typeof registerSignerArgs>;
 export type SetDispositionArgs = z.infer<typeof setDispositionArgs>;
 
@@ -134,6 +139,7 @@ export const adminRequestSchema = z.discriminatedUnion('op', [
   z.strictObject({ id: requestId, op: z.literal(AdminOp.WithdrawOffer), args: withdrawOfferArgs }),
   z.strictObject({ id: requestId, op: z.literal(AdminOp.RegisterSigner), args: registerSignerArgs }),
   z.strictObject({ id: requestId, op: z.literal(AdminOp.SetDisposition), args: setDispositionArgs }),
+  z.strictObject({ id: requestId, op: z.literal(AdminOp.ImportEpcis), args: importEpcisArgs }),
 ]);
 export type CustodyRequest = Extract<
   AdminRequest,

@@ -15,6 +15,7 @@ import { CloseStack } from '../demo/close-stack.js';
 import { custodyOrgOfServer, runCustody } from '../operator/custody-ops.js';
 import { serverOrg } from '../operator/data-dir-org.js';
 import { runRegisterSigner, runSetDisposition, signerOrgOfServer } from '../operator/disposition-ops.js';
+import { runImportEpcis } from '../operator/epcis-import-ops.js';
 import { operatorOps } from '../operator/operator-ops.js';
 import { deviceConfigs } from './device-configs.js';
 import { serverLog } from './server-log.js';
@@ -162,6 +163,9 @@ export async function startServer(
         case AdminOp.SetDisposition:
           signerOrgOfServer(request.args.org, org, dataDir);
           return runSetDisposition(ls.port, request.args);
+        case AdminOp.ImportEpcis:
+          signerOrgOfServer(request.args.org, org, dataDir);
+          return runImportEpcis(ls.port, request.args.document);
         default:
           return request satisfies never;
       }

@@ -258,7 +258,7 @@ describe('coldtrail server start', { timeout: 120_000 }, () => {
     expect(parsed[7]).toMatchObject({ id: 4, error: { exitCode: 4 } });
     expect(parsed[8]).toMatchObject({ id: 9, ok: true, result: { org: ORG, mqttUrl: s.info.mqttUrl } });
     // A line past the limit is refused and that connection closed; the server stays up.
-    const huge = await adminLines(s.info.admin, `{"op":"${'x'.repeat(70_000)}`, 1);
+    const huge = await adminLines(s.info.admin, `{"op":"${'x'.repeat(7_000_000)}`, 1); // past the 6 MiB line limit
     expect(JSON.parse(huge[0] as string).error.message).toMatch(/exceeds/);
     const status = await adminLines(s.info.admin, '{"op":"server.status"}\n', 1);
     expect(JSON.parse(status[0] as string).ok).toBe(true);

@@ -3,43 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, runCli } from './run-cli.js';
+import { shortDemo } from './short-demo-kit.js';
 
 // `provenance <sscc> --bundle FILE` as a user runs it: the answer on stdout as usual, the bundle written beside,
 // and `coldtrail verify FILE` checking it with nothing else; one changed byte of a reading fails it.
 const root = mkdtempSync(join(tmpdir(), 'coldtrail-prov-bundle-'));
 const dataDir = join(root, 'data');
-const scenario = join(root, 'warm.yaml');
 let sscc: string;
 
 beforeAll(async () => {
-  writeFileSync(
-    scenario,
-    [
-      'name: warm-hour',
-      'duration: 3h',
-      'seed: 3',
-      'limits: { lower: 2, upper: 8 }',
-      'temperature: { mean: 5, swing: 0.5, period: 1h }',
-      'humidity: { mean: 50, swing: 5, period: 1h }',
-      'events:',
-      '  - { name: warm, start: 1h, duration: 45m, peak: 10 }',
-      '',
-    ].join('\n'),
-  );
-  const r = await runCli([
-    'demo',
-    '--data-dir',
-    dataDir,
-    '--json',
-    '--serial',
-    'in-process',
-    '--scenario',
-    scenario,
-    '--speed',
-    '2880',
-  ]);
-  expect(r.code, r.stderr).toBe(0);
-  sscc = json<{ shipment: string }>(r).shipment;
+  const demo = await shortDemo(root, dataDir, {
+    hours: 3,
+    seed: 3,
+    events: [{ name: 'warm', start: '1h', duration: '45m', peak: 10 }],
+  });
+  sscc = demo.shipment;
 }, 180_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

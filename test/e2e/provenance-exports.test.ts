@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkEpcisDocument, isCbvBizStep, isCbvDisposition } from '@coldtrail/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { officialValidator } from '../epcis/official-schema.js';
 import { json, runCli } from './run-cli.js';
+import { shortDemo } from './short-demo-kit.js';
 
 // `provenance --format epcis|html` from the CLI, on a demo's data dir: the EPCIS document validates against
 // GS1's official schema (../shared/reference, Ajv with formats on) and uses CBV 2.0 values only; the HTML
@@ -15,35 +16,11 @@ let sscc: string;
 let lotId: string;
 
 beforeAll(async () => {
-  const scenario = join(root, 'warm.yaml');
-  writeFileSync(
-    scenario,
-    [
-      'name: warm-hour',
-      'duration: 3h',
-      'seed: 5',
-      'limits: { lower: 2, upper: 8 }',
-      'temperature: { mean: 5, swing: 0.5, period: 1h }',
-      'humidity: { mean: 50, swing: 5, period: 1h }',
-      'events:',
-      '  - { name: warm, start: 1h, duration: 45m, peak: 10 }',
-      '',
-    ].join('\n'),
-  );
-  const r = await runCli([
-    'demo',
-    '--data-dir',
-    dataDir,
-    '--json',
-    '--serial',
-    'in-process',
-    '--scenario',
-    scenario,
-    '--speed',
-    '2880',
-  ]);
-  expect(r.code, r.stderr).toBe(0);
-  const demo = json<{ shipment: string; try: string[] }>(r);
+  const demo = await shortDemo(root, dataDir, {
+    hours: 3,
+    seed: 5,
+    events: [{ name: 'warm', start: '1h', duration: '45m', peak: 10 }],
+  });
   sscc = demo.shipment;
   lotId = /'(\(01\)\d{14}\(10\)[^']+)'/.exec(demo.try.join(' '))?.[1] as string;
   expect(lotId).toBeDefined();

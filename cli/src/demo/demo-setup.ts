@@ -21,10 +21,6 @@ export const DEMO = {
   samplePeriodMs: 60_000,
 } as const;
 
-export function demoProfile(lowerC: number, upperC: number): ShipmentProfile {
-  return { id: 'profile-2-8C-v1', lowerC, upperC, delayMinutes: 30, samplePeriodSeconds: 60 };
-}
-
 /** Where the device's chain stands: the next seq, and when its last record was taken (for a later start). */
 export function agentPosition(dir: string): { nextSeq: number; lastTs: number | undefined } {
   const outbox = Outbox.open(join(dir, OUTBOX_FILE), { device: DEMO.device });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { OUTBOX_FILE, Outbox } from '@coldtrail/agent';
 import { makeSscc } from '@coldtrail/core';
-import type { LedgerClient, ShipmentProfile } from '@coldtrail/ledger-sync';
+import type { LedgerClient } from '@coldtrail/ledger-sync';
 
 /** The demo's fixed cast: one org, one device, a 2-8 °C product. */
 export const DEMO = {

@@ -8,7 +8,9 @@ import type {
   QualitySubject,
   ShipmentClosing,
   ShipmentEntry,
+  StabilityBudgetDefinition,
   StabilityBudgetStatus,
+  StabilityConsumption,
   StabilitySubject,
 } from '@coldtrail/core';
 import type { TraceView } from './ledger/subject-schemas.js';
@@ -63,4 +65,14 @@ export interface LedgerClient {
     bookmark: string,
   ): Promise<LedgerPage<DispositionStep>>;
   getStabilityBudget(subject: StabilitySubject): Promise<StabilityBudgetStatus>;
+  /** Needs a caller with coldtrail.role=quality; the same definition again answers the stored version. */
+  defineStabilityBudget(b: StabilityBudgetInput): Promise<StabilityBudgetDefinition>;
+  /** One record per (subject, source); a retry with the same minutes answers the stored record. */
+  consumeStabilityBudget(c: StabilityConsumptionInput): Promise<StabilityConsumption>;
 }
+
+export type StabilityBudgetInput = Pick<
+  StabilityBudgetDefinition,
+  'gtin' | 'lowerC' | 'upperC' | 'allowedMinutes'
+>;
+export type StabilityConsumptionInput = Pick<StabilityConsumption, 'subject' | 'minutes' | 'source'>;

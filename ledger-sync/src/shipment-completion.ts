@@ -1,13 +1,22 @@
-import { type Clock, ColdtrailError, ErrorCode, parseSscc } from '@coldtrail/core';
+import {
+  type Clock,
+  ColdtrailError,
+  ErrorCode,
+  parseSscc,
+  type ReadingRecord,
+  shipmentRules,
+} from '@coldtrail/core';
 import type { Anchorer } from './anchoring.js';
 import type { AnnounceExcursions } from './excursion-alarms.js';
 import { type ExcursionInput, evaluateShipment } from './excursion-engine.js';
 import type { LedgerClient, ShipmentEntry } from './ledger-types.js';
 import type { Log } from './log.js';
 import type { ReadingStore } from './reading-store.js';
+import { contentGtins, minutesInBand } from './stability-consumption.js';
 
 export interface CompletionDeps {
-  ledger: Pick<LedgerClient, 'getShipment' | 'completeShipment' | 'provenance'>;
+  ledger: Pick<LedgerClient, 'getShipment' | 'completeShipment' | 'provenance'> &
+    Partial<Pick<LedgerClient, 'getStabilityBudget' | 'consumeStabilityBudget'>>;
   store: Pick<ReadingStore, 'head' | 'records' | 'saveEvaluation'>;
   anchorer: Pick<Anchorer, 'exclusive'>;
   clock: Clock;
@@ -70,22 +79,26 @@ export async function completeShipment(
     );
   }
   const reason = options.reason ?? null;
-  const { completed, excursions } = await deps.anchorer.exclusive(shipment.device, async (anchorPending) => {
-    const empty = toSeq < shipment.fromSeq;
-    if (!empty) await anchorPending(toSeq);
-    const records = empty ? [] : await deps.store.records(shipment.device, shipment.fromSeq, toSeq);
-    const found = evaluateShipment(
-      shipment,
-      records.map((r) => r.record),
-    );
-    const before = deps.announce ? ((await deps.ledger.provenance(sscc))?.excursions ?? []) : [];
-    // Inside the device's anchoring turn: CompleteShipment reads the anchor head a new window would move.
-    const done = await deps.ledger.completeShipment(sscc, toSeq, { excursions: found, reason });
-    if (deps.announce && found.length > 0) {
-      deps.announce(done, before, (await deps.ledger.provenance(sscc))?.excursions ?? []);
-    }
-    return { completed: done, excursions: found };
-  });
+  const { completed, excursions, records } = await deps.anchorer.exclusive(
+    shipment.device,
+    async (anchorPending) => {
+      const empty = toSeq < shipment.fromSeq;
+      if (!empty) await anchorPending(toSeq);
+      const records = empty ? [] : await deps.store.records(shipment.device, shipment.fromSeq, toSeq);
+      const found = evaluateShipment(
+        shipment,
+        records.map((r) => r.record),
+      );
+      const before = deps.announce ? ((await deps.ledger.provenance(sscc))?.excursions ?? []) : [];
+      // Inside the device's anchoring turn: CompleteShipment reads the anchor head a new window would move.
+      const done = await deps.ledger.completeShipment(sscc, toSeq, { excursions: found, reason });
+      if (deps.announce && found.length > 0) {
+        deps.announce(done, before, (await deps.ledger.provenance(sscc))?.excursions ?? []);
+      }
+      return { completed: done, excursions: found, records: records.map((r) => r.record) };
+    },
+  );
+  await consumeStability(deps, completed, records);
   await deps.store.saveEvaluation({
     sscc,
     device: shipment.device,
@@ -102,4 +115,35 @@ export async function completeShipment(
     ...(reason ? { reason } : {}),
   });
   return { shipment: completed, excursions };
+}
+
+/**
+ * Stability budgets (issue 9): for each GTIN of the shipment's declared contents that has a budget, the
+ * minutes its readings spent inside the budget's band (stability-consumption.ts), recorded for the shipment's
+ * {sscc, gtin} with source {shipment, sscc}; packs and lots inside inherit it on the ledger (contract
+ * stability.ts). The contract keeps one record per source, so a retried completion records nothing new.
+ * Skipped when the ledger client offers no stability calls; zero minutes record nothing (the contract
+ * refuses 0).
+ */
+async function consumeStability(
+  deps: CompletionDeps,
+  shipment: ShipmentEntry,
+  records: readonly ReadingRecord[],
+): Promise<void> {
+  const { getStabilityBudget, consumeStabilityBudget } = deps.ledger;
+  if (!getStabilityBudget || !consumeStabilityBudget) return;
+  for (const gtin of contentGtins(shipment.contents)) {
+    const subject = { sscc: shipment.sscc, gtin };
+    const { budget } = await getStabilityBudget(subject);
+    if (!budget) continue;
+    const minutes = minutesInBand(records, budget, shipmentRules(shipment).samplePeriodSeconds);
+    if (minutes <= 0) continue;
+    await consumeStabilityBudget({ subject, minutes, source: { type: 'shipment', id: shipment.sscc } });
+    deps.log.info('stability budget consumed', {
+      sscc: shipment.sscc,
+      gtin,
+      minutes,
+      budgetVersion: budget.version,
+    });
+  }
 }

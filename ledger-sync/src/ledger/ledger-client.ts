@@ -15,7 +15,9 @@ import type { AnchorEntry, ExcursionEntry, LedgerClient, ShipmentEntry } from '.
 import {
   dispositionPageSchema,
   dispositionStepSchema,
+  stabilityBudgetDefinitionSchema,
   stabilityBudgetStatusSchema,
+  stabilityConsumptionSchema,
   traceViewSchema,
 } from './subject-schemas.js';
 
@@ -177,6 +179,23 @@ export function createLedgerClient(port: LedgerPort): LedgerClient {
       );
       expectEcho('GetStabilityBudget', same(status.subject, subject));
       return status;
+    },
+    async defineStabilityBudget(b) {
+      const entry = await submit(
+        'DefineStabilityBudget',
+        [canonicalJson(b)],
+        stabilityBudgetDefinitionSchema,
+      );
+      expectEcho('DefineStabilityBudget', entry.gtin === b.gtin && entry.allowedMinutes === b.allowedMinutes);
+      return entry;
+    },
+    async consumeStabilityBudget(c) {
+      const entry = await submit('ConsumeStabilityBudget', [canonicalJson(c)], stabilityConsumptionSchema);
+      expectEcho(
+        'ConsumeStabilityBudget',
+        same(entry.subject, c.subject) && same(entry.source, c.source) && entry.minutes === c.minutes,
+      );
+      return entry;
     },
   };
 }

@@ -12,7 +12,9 @@ import {
   type LedgerPage,
   type QualitySubject,
   receiptEntrySchema,
+  type StabilityBudgetDefinition,
   type StabilityBudgetStatus,
+  type StabilityConsumption,
   type StabilitySubject,
   shipmentEntrySchema,
 } from '@coldtrail/core';
@@ -109,20 +111,32 @@ export const dispositionPageSchema = z.object({
   bookmark: z.string(),
 }) satisfies z.ZodType<LedgerPage<DispositionStep>>;
 
+export const stabilityBudgetDefinitionSchema = z.object({
+  gtin,
+  version: z.number().int().positive(),
+  lowerC: z.number(),
+  upperC: z.number(),
+  allowedMinutes: z.number(),
+  definedBy: caller,
+  at: iso,
+  txId,
+}) satisfies z.ZodType<StabilityBudgetDefinition>;
+
+const stabilitySourceSchema = z.object({ type: z.enum(['shipment', 'excursion']), id: z.string() });
+
+export const stabilityConsumptionSchema = z.object({
+  subject: stabilitySubjectSchema,
+  minutes: z.number(),
+  source: stabilitySourceSchema,
+  budgetVersion: z.number().int().positive().nullable(),
+  caller,
+  at: iso,
+  txId,
+}) satisfies z.ZodType<StabilityConsumption>;
+
 export const stabilityBudgetStatusSchema = z.object({
   subject: stabilitySubjectSchema,
-  budget: z
-    .object({
-      gtin,
-      version: z.number().int().positive(),
-      lowerC: z.number(),
-      upperC: z.number(),
-      allowedMinutes: z.number(),
-      definedBy: caller,
-      at: iso,
-      txId,
-    })
-    .nullable(),
+  budget: stabilityBudgetDefinitionSchema.nullable(),
   allowedMinutes: z.number().nullable(),
   consumedMinutes: z.number(),
   remainingMinutes: z.number().nullable(),
@@ -134,7 +148,7 @@ export const stabilityBudgetStatusSchema = z.object({
         origin: z.enum(['own', 'inherited']),
         recordedFor: stabilitySubjectSchema,
         via: z.array(z.string()),
-        source: z.object({ type: z.enum(['shipment', 'excursion']), id: z.string() }),
+        source: stabilitySourceSchema,
         minutes: z.number(),
         at: iso,
         txId,

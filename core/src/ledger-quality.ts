@@ -171,6 +171,56 @@ export interface StabilityBudgetDefinition {
   definedBy: LedgerCaller;
   at: string;
   txId: string;
+  /** The registered signer who approved the definition (a signed definition only). */
+  signer?: string;
+  /** Their electronic signature over `stabilityBudgetStatement(...)`, so a reader can check it again. */
+  signature?: StabilityBudgetSignature;
+}
+
+/**
+ * The meaning of a signed stability budget (21 CFR 11.50(a)(3)): the signer approves the allowance as the
+ * product's stability data supports it. The contract refuses any other text.
+ */
+export const STABILITY_BUDGET_MEANING = 'Approved: stability budget';
+
+/** An electronic signature on a stability budget: the same fields as a disposition's (signers.ts). */
+export type StabilityBudgetSignature = DispositionSignature;
+
+/** The fields a stability budget signature signs. */
+export interface StabilityBudgetStatement {
+  statement: 'coldtrail.stability-budget-signature/1';
+  gtin: string;
+  lowerC: number;
+  upperC: number;
+  allowedMinutes: number;
+  meaning: string;
+  signer: string;
+  fullName: string;
+  org: string;
+  signedAt: string;
+}
+
+/** The statement of a signed budget; sign or verify `canonicalBytes(stabilityBudgetStatement(...))`. */
+export function stabilityBudgetStatement(s: {
+  gtin: string;
+  lowerC: number;
+  upperC: number;
+  allowedMinutes: number;
+  signer: string;
+  signature: Pick<StabilityBudgetSignature, 'fullName' | 'org' | 'meaning' | 'signedAt'>;
+}): StabilityBudgetStatement {
+  return {
+    statement: 'coldtrail.stability-budget-signature/1',
+    gtin: s.gtin,
+    lowerC: s.lowerC,
+    upperC: s.upperC,
+    allowedMinutes: s.allowedMinutes,
+    meaning: s.signature.meaning,
+    signer: s.signer,
+    fullName: s.signature.fullName,
+    org: s.signature.org,
+    signedAt: s.signature.signedAt,
+  };
 }
 
 export const StabilitySourceType = { Shipment: 'shipment', Excursion: 'excursion' } as const;

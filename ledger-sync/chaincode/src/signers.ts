@@ -8,6 +8,9 @@ import {
   type QualitySubject,
   SIGNATURE_MEANING,
   type SignerEntry,
+  STABILITY_BUDGET_MEANING,
+  type StabilityBudgetSignature,
+  stabilityBudgetStatement,
   verifyEd25519,
 } from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
@@ -28,7 +31,8 @@ import * as v from './validate.js';
  * embedded ledger's one identity per org, held in the data dir's ledger keys; a Fabric CA-issued certificate
  * always carries hf.* attributes and then needs the role). A registered signer's valid signature is what
  * authorises a release, reject or destroy by a caller of the same org (dispositions.ts): the registration is
- * the org's quality grant, the signature the person's act.
+ * the org's quality grant, the signature the person's act. The same holds for a stability budget
+ * (stability.ts): a registered signer's valid signature stands in for the role there too.
  */
 export const signerKey = (ctx: Context, org: string, name: string) =>
   ctx.stub.createCompositeKey('signer', [org, name]);
@@ -87,15 +91,29 @@ export async function getSigner(ctx: Context, org: string, name: string): Promis
 
 const SIGNATURE_FIELDS = ['fullName', 'meaning', 'signedAt', 'value'] as const;
 
+/** What one kind of signed record asks of its signature (a disposition, a stability budget). */
+interface SignedRecord {
+  /** The registered signer's name in the caller's org. */
+  signer: string;
+  /** The one meaning the record's signature may state (11.50(a)(3)). */
+  meaning: string;
+  /** "a release", "a stability budget": for the messages. */
+  what: string;
+  /** "the release statement": for the messages. */
+  statementName: string;
+  /** The canonical statement the signer signed, given the signature's fields. */
+  statement: (signature: DispositionSignature) => unknown;
+}
+
 /**
- * Checks the electronic signature of a decision and answers what the step stores. The signer must be
- * registered by the caller's org, the printed name and the meaning must be the registered name and the
- * action's meaning (SIGNATURE_MEANING), the signing time near the transaction's, and the Ed25519 signature
- * must verify over the canonical statement (core dispositionStatement). Anything else: refused, nothing written.
+ * Checks an electronic signature and answers what the record stores. The signer must be registered by the
+ * caller's org, the printed name and the meaning must be the registered name and the record's meaning, the
+ * signing time near the transaction's, and the Ed25519 signature must verify over the record's canonical
+ * statement. Anything else: refused, nothing written.
  */
-export async function verifiedSignature(
+async function checkedSignature(
   ctx: Context,
-  req: { subject: QualitySubject; action: DispositionAction; reason: string | null; signer: string },
+  record: SignedRecord,
   value: unknown,
 ): Promise<DispositionSignature> {
   const o = v.exactObject(value, 'signature', SIGNATURE_FIELDS);
@@ -104,7 +122,7 @@ export async function verifiedSignature(
   const signedAtMs = v.isoMillis(o.signedAt, 'signature.signedAt');
   if (!isSignatureHex(o.value)) invalid('signature.value must be 128 lowercase hex characters (raw Ed25519)');
   const org = caller(ctx).msp;
-  const name = v.identifier(req.signer, 'signer');
+  const name = v.identifier(record.signer, 'signer');
   const entry = await readJson<SignerEntry>(ctx, signerKey(ctx, org, name));
   if (!entry) {
     notFound(`signer ${name} is not registered for ${org}: register them first (coldtrail signer add)`);
@@ -112,8 +130,8 @@ export async function verifiedSignature(
   if (fullName !== entry.fullName) {
     invalid(`signature.fullName "${fullName}" is not ${name}'s registered name "${entry.fullName}"`);
   }
-  if (meaning !== SIGNATURE_MEANING[req.action]) {
-    invalid(`signature.meaning of a ${req.action} must be "${SIGNATURE_MEANING[req.action]}"`);
+  if (meaning !== record.meaning) {
+    invalid(`signature.meaning of ${record.what} must be "${record.meaning}"`);
   }
   const tx = txTime(ctx).millis;
   if (signedAtMs < tx - SIGNING_WINDOW_MS.before || signedAtMs > tx + SIGNING_WINDOW_MS.after) {
@@ -130,12 +148,50 @@ export async function verifiedSignature(
     publicKey: entry.publicKey,
     value: o.value,
   };
-  const statement = canonicalBytes(dispositionStatement({ ...req, signature }));
+  const statement = canonicalBytes(record.statement(signature));
   if (!verifyEd25519(hexToBytes(entry.publicKey), statement, hexToBytes(o.value))) {
     forbidden(
-      `the signature of ${name} (${org}) does not verify over the ${req.action} statement: it was made with ` +
+      `the signature of ${name} (${org}) does not verify over ${record.statementName}: it was made with ` +
         'another key or over other fields; nothing recorded',
     );
   }
   return signature;
+}
+
+/** The signature of a disposition decision, over core dispositionStatement (SIGNATURE_MEANING per action). */
+export function verifiedSignature(
+  ctx: Context,
+  req: { subject: QualitySubject; action: DispositionAction; reason: string | null; signer: string },
+  value: unknown,
+): Promise<DispositionSignature> {
+  return checkedSignature(
+    ctx,
+    {
+      signer: req.signer,
+      meaning: SIGNATURE_MEANING[req.action],
+      what: `a ${req.action}`,
+      statementName: `the ${req.action} statement`,
+      statement: (signature) => dispositionStatement({ ...req, signature }),
+    },
+    value,
+  );
+}
+
+/** The signature of a stability budget definition, over core stabilityBudgetStatement. */
+export function verifiedBudgetSignature(
+  ctx: Context,
+  req: { gtin: string; lowerC: number; upperC: number; allowedMinutes: number; signer: string },
+  value: unknown,
+): Promise<StabilityBudgetSignature> {
+  return checkedSignature(
+    ctx,
+    {
+      signer: req.signer,
+      meaning: STABILITY_BUDGET_MEANING,
+      what: 'a stability budget',
+      statementName: 'the stability budget statement',
+      statement: (signature) => stabilityBudgetStatement({ ...req, signature }),
+    },
+    value,
+  );
 }

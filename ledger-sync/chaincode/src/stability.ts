@@ -1,6 +1,7 @@
 import type {
   StabilityBudgetDefinition,
   StabilityBudgetPart,
+  StabilityBudgetSignature,
   StabilityBudgetStatus,
   StabilityConsumption,
   StabilitySourceType,
@@ -11,6 +12,7 @@ import { caller, Role, requireRole } from './access.js';
 import { conflict, forbidden, invalid } from './errors.js';
 import { gtin } from './gs1.js';
 import { stabilitySubject, subjectAttributes } from './quality-subjects.js';
+import { verifiedBudgetSignature } from './signers.js';
 import { carriersOf, isInside } from './stability-inheritance.js';
 import { emit, listJson, pad, readJson, SEQ_WIDTH, txTime, writeJson } from './state.js';
 import * as v from './validate.js';
@@ -21,8 +23,12 @@ import * as v from './validate.js';
  *
  * Definitions are versioned per GTIN (`stabbudget/<gtin>/<version>`, newest version in `stabbudgethead/<gtin>`):
  * a redefinition is a new version, never an overwrite, and consumption records are never touched by it; the
- * answer uses the newest version's allowance. Only a caller with `coldtrail.role=quality` defines budgets, and
- * after version 1 only its org (the product's owner on this ledger) may define further versions.
+ * answer uses the newest version's allowance. Only a caller with `coldtrail.role=quality` defines budgets, or
+ * one whose request carries the valid electronic signature of a signer its org registered (`signer`,
+ * `signature` over core stabilityBudgetStatement, meaning STABILITY_BUDGET_MEANING; signers.ts), which is then
+ * stored with the version so a reader can check it again. After version 1 only its org (the product's owner
+ * on this ledger) may define further versions. A retry (the same band and allowance as the newest version)
+ * answers that version and writes nothing, signed or not.
  *
  * Consumption is one key per (subject, source): `stabuse/<subject>/<source type>/<source id>`, so there is no
  * running total to rewrite (no hot key), a retried submission finds its key and counts once, and a different
@@ -67,8 +73,11 @@ function minutes(value: unknown, name: string, allowZero: boolean): number {
   return n;
 }
 
+const BUDGET_FIELDS = ['gtin', 'lowerC', 'upperC', 'allowedMinutes'] as const;
+const SIGNED_FIELDS = ['signer', 'signature'] as const;
+
 export async function defineStabilityBudget(ctx: Context, arg: string): Promise<StabilityBudgetDefinition> {
-  const o = v.jsonObject(arg, 'budget', ['gtin', 'lowerC', 'upperC', 'allowedMinutes']);
+  const o = v.objectWith(v.jsonValue(arg, 'budget'), 'budget', BUDGET_FIELDS, SIGNED_FIELDS);
   const given = {
     gtin: gtin(o.gtin, 'gtin'),
     lowerC: v.finite(o.lowerC, 'lowerC'),
@@ -76,7 +85,16 @@ export async function defineStabilityBudget(ctx: Context, arg: string): Promise<
     allowedMinutes: minutes(o.allowedMinutes, 'allowedMinutes', true),
   };
   if (given.lowerC >= given.upperC) invalid('lowerC must be below upperC');
-  requireRole(ctx, Role.Quality, `defining the stability budget of GTIN ${given.gtin}`);
+  if ('signer' in o !== 'signature' in o) {
+    invalid('a signed budget needs both signer and signature (or neither, as a quality user)');
+  }
+  // A registered signer's valid signature stands in for the quality role (signers.ts), as on a release.
+  let signed: { signer: string; signature: StabilityBudgetSignature } | undefined;
+  if ('signer' in o) {
+    const signer = v.identifier(o.signer, 'signer');
+    signed = { signer, signature: await verifiedBudgetSignature(ctx, { ...given, signer }, o.signature) };
+  }
+  if (!signed) requireRole(ctx, Role.Quality, `defining the stability budget of GTIN ${given.gtin}`);
   const who = caller(ctx);
   const headKey = stabilityKeys.head(ctx, given.gtin);
   const head = await readJson<BudgetHead>(ctx, headKey);
@@ -106,6 +124,7 @@ export async function defineStabilityBudget(ctx: Context, arg: string): Promise<
     definedBy: who,
     at: txTime(ctx).iso,
     txId: ctx.stub.getTxID(),
+    ...signed,
   };
   await writeJson(ctx, stabilityKeys.budget(ctx, given.gtin, version), entry);
   await writeJson(ctx, headKey, { gtin: given.gtin, version, org: who.msp } satisfies BudgetHead);

@@ -76,6 +76,17 @@ const stabilitySubjectSchema = z.union([
   z.object({ gtin, serial: ai82 }).strict(),
 ]) satisfies z.ZodType<StabilitySubject>;
 
+/** An electronic signature as the contract stores it (chaincode signers.ts). */
+const signatureSchema = z.object({
+  fullName: z.string(),
+  org: id,
+  meaning: z.string(),
+  signedAt: iso,
+  algorithm: z.literal('Ed25519'),
+  publicKey: z.string().regex(/^[0-9a-f]{64}$/),
+  value: z.string().regex(/^[0-9a-f]{128}$/),
+});
+
 const state = z.enum(['quarantined', 'released', 'rejected', 'destroyed']);
 const caller = z.object({ msp: id, id: z.string(), cn: z.string() });
 
@@ -92,17 +103,7 @@ export const dispositionStepSchema = z.object({
   at: iso,
   txId,
   /** A signed decision's electronic signature (chaincode signers.ts); absent on unsigned steps. */
-  signature: z
-    .object({
-      fullName: z.string(),
-      org: id,
-      meaning: z.string(),
-      signedAt: iso,
-      algorithm: z.literal('Ed25519'),
-      publicKey: z.string().regex(/^[0-9a-f]{64}$/),
-      value: z.string().regex(/^[0-9a-f]{128}$/),
-    })
-    .optional(),
+  signature: signatureSchema.optional(),
 }) satisfies z.ZodType<DispositionStep>;
 
 export const dispositionPageSchema = z.object({
@@ -120,6 +121,9 @@ export const stabilityBudgetDefinitionSchema = z.object({
   definedBy: caller,
   at: iso,
   txId,
+  /** A signed definition's signer and signature (chaincode stability.ts); absent on a quality user's. */
+  signer: id.optional(),
+  signature: signatureSchema.optional(),
 }) satisfies z.ZodType<StabilityBudgetDefinition>;
 
 const stabilitySourceSchema = z.object({ type: z.enum(['shipment', 'excursion']), id: z.string() });

@@ -1,6 +1,6 @@
 import type { BindingInterface } from '@coldtrail/core';
 import { ColdtrailError, ErrorCode } from '@coldtrail/core';
-import { SerialPortStream } from '@serialport/stream';
+import { DisconnectedError, SerialPortStream } from '@serialport/stream';
 
 /** The native binding is a compiled module: imported only when a real port is opened (CONVENTIONS habit 3). */
 export async function nativeBinding(): Promise<BindingInterface> {
@@ -37,6 +37,13 @@ export async function openSerialPort(settings: SerialPortSettings): Promise<Seri
   });
   // Errors also reach a write callback or the 'close' event; without a listener they would crash the agent.
   port.on('error', () => {});
+  // A read of zero bytes is end of file: node-serialport then ends the stream but leaves the port open, so a
+  // source would wait on it forever. A tty that was hung up (a USB adapter pulled, a PTY whose other side went)
+  // can answer that way instead of EIO; close it as the disconnect it is, so 'close' carries the reason.
+  port.on('end', () => {
+    if (port.isOpen)
+      port.close(undefined, new DisconnectedError(`${path}: end of file (the device hung up)`));
+  });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   return port;
 }

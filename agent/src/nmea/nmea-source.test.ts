@@ -39,6 +39,15 @@ function expectFix(samples: Sample[], offsetMs: number, skewMs = 0) {
   ]);
 }
 
+/** `p`, or a failure naming the step that never happened (so a hang says where, not just "timed out"). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** One device under test: a simulated receiver and the source reading it, on one manual clock. */
 async function rig(transport: SerialTransport, startOffsetMs: number, timeoutMs = 300) {
   const clock: ManualClock = manualClock(T0 + startOffsetMs);
@@ -83,13 +92,13 @@ async function rig(transport: SerialTransport, startOffsetMs: number, timeoutMs 
       await receiver?.close();
       receiver = undefined;
       await pair.close();
-      await closed;
+      await within(closed, 10_000, 'the source did not see the unplugged port close');
     },
     async replug() {
       pair = await transport.reopen(pair);
       receiver = await startReceiver();
     },
-    opened: () => once(events, 'opened'),
+    opened: () => within(once(events, 'opened'), 10_000, 'the source did not open the replugged port'),
     async close() {
       await source.close();
       await receiver?.close();

@@ -275,6 +275,39 @@ export function buildProgram(): Command {
     'current disposition and the whole trail, each signature verified (reads only)',
   ).action(async (id, opts) => (await import('./commands/disposition-show.js')).dispositionShow(id, opts));
 
+  const stability = program
+    .command('stability')
+    .description("a product's stability budget: define it (signed), show what is left of it (reads only)");
+  stability
+    .command('define')
+    .description(
+      "define a new version of a product's stability budget: an electronic signature, asks the signer's password",
+    )
+    .requiredOption('--gtin <gtin>', 'the product (GTIN-8/12/13/14, check digit checked)')
+    .requiredOption('--lower <celsius>', 'lower limit of the band, °C (inclusive)')
+    .requiredOption('--upper <celsius>', 'upper limit of the band, °C (inclusive, above --lower)')
+    .requiredOption(
+      '--allowed <duration>',
+      'total time allowed inside the band over its life: 120h, 90m, 5d, or minutes',
+    )
+    .requiredOption('--signer <name>', 'the signer (`coldtrail signer list`)')
+    .option('--password-stdin', "read the signer's password from stdin (else a hidden prompt)")
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--org <msp>', "the signer's org (default: the signer's own)")
+    .option('--json', 'print the stored definition as JSON')
+    .action(async (opts) => (await import('./commands/stability-define.js')).stabilityDefine(opts));
+  stability
+    .command('show')
+    .description(
+      'allowed, consumed and remaining minutes of a lot, SGTIN or SSCC, and each consumption (reads only)',
+    )
+    .argument('<id>', `${ID_HELP}; an SSCC with --gtin`)
+    .option('--lot <lot>', 'the lot of a GTIN given alone')
+    .option('--gtin <gtin>', 'with an SSCC: the product whose budget to show')
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--json', "print the ledger's StabilityBudgetStatus as JSON")
+    .action(async (id, opts) => (await import('./commands/stability-show.js')).stabilityShow(id, opts));
+
   const reading = program.command('reading').description('single readings and their proofs');
   reading
     .command('prove')

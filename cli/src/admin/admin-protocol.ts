@@ -41,6 +41,7 @@ export const AdminOp = {
   RegisterSigner: 'signer.register',
   SetDisposition: 'disposition.set',
   ImportEpcis: 'epcis.import',
+  DefineStabilityBudget: 'stability.define',
 } as const;
 export type AdminOp = (typeof AdminOp)[keyof typeof AdminOp];
 
@@ -112,6 +113,22 @@ export const setDispositionArgs = z.strictObject({
     })
     .optional(),
 });
+/** `coldtrail stability define`: a signed budget (the contract checks the band, the signer and the signature). */
+export const defineStabilityBudgetArgs = z.strictObject({
+  org: id.optional(),
+  gtin: gs1Field,
+  lowerC: z.number(),
+  upperC: z.number(),
+  allowedMinutes: z.number(),
+  signer: id,
+  signature: z.strictObject({
+    fullName: text,
+    meaning: text,
+    signedAt: z.string().max(40),
+    value: z.string().regex(/^[0-9a-f]{128}$/, '128 lowercase hex characters (raw Ed25519)'),
+  }),
+});
+export type DefineStabilityBudgetArgs = z.infer<typeof defineStabilityBudgetArgs>;
 /** `coldtrail epcis import`: the document as the file holds it (its hash is over these bytes). */
 export const importEpcisArgs = z.strictObject({ org: id.optional(), document: z.string().min(2) });
 export type ImportEpcisArgs = z.infer<typeof importEpcisArgs>;
@@ -140,6 +157,11 @@ export const adminRequestSchema = z.discriminatedUnion('op', [
   z.strictObject({ id: requestId, op: z.literal(AdminOp.RegisterSigner), args: registerSignerArgs }),
   z.strictObject({ id: requestId, op: z.literal(AdminOp.SetDisposition), args: setDispositionArgs }),
   z.strictObject({ id: requestId, op: z.literal(AdminOp.ImportEpcis), args: importEpcisArgs }),
+  z.strictObject({
+    id: requestId,
+    op: z.literal(AdminOp.DefineStabilityBudget),
+    args: defineStabilityBudgetArgs,
+  }),
 ]);
 export type CustodyRequest = Extract<
   AdminRequest,

@@ -17,6 +17,7 @@ import { serverOrg } from '../operator/data-dir-org.js';
 import { runRegisterSigner, runSetDisposition, signerOrgOfServer } from '../operator/disposition-ops.js';
 import { runImportEpcis } from '../operator/epcis-import-ops.js';
 import { operatorOps } from '../operator/operator-ops.js';
+import { runDefineStabilityBudget } from '../operator/stability-ops.js';
 import { deviceConfigs } from './device-configs.js';
 import { serverLog } from './server-log.js';
 
@@ -166,6 +167,9 @@ export async function startServer(
         case AdminOp.ImportEpcis:
           signerOrgOfServer(request.args.org, org, dataDir);
           return runImportEpcis(ls.port, request.args.document);
+        case AdminOp.DefineStabilityBudget:
+          signerOrgOfServer(request.args.org, org, dataDir);
+          return runDefineStabilityBudget(ls.port, request.args);
         default:
           return request satisfies never;
       }

@@ -16,6 +16,7 @@ export * from './connect-token.js';
 export * from './epcis/cbv.js';
 export * from './epcis/epcis-document-check.js';
 export * from './epcis/epcis-export.js';
+export * from './epcis/epcis-imports.js';
 export * from './errors.js';
 export * from './excursion-rules.js';
 export * from './gs1.js';

@@ -3,6 +3,7 @@ import type {
   DeviceEntry,
   DispositionStep,
   ExcursionEntry,
+  ImportedEventView,
   LedgerPage,
   ProvenanceView,
   QualitySubject,
@@ -69,6 +70,8 @@ export interface LedgerClient {
   defineStabilityBudget(b: StabilityBudgetInput): Promise<StabilityBudgetDefinition>;
   /** One record per (subject, source); a retry with the same minutes answers the stored record. */
   consumeStabilityBudget(c: StabilityConsumptionInput): Promise<StabilityConsumption>;
+  /** Partner EPCIS events imported naming this EPC / EPC class URI (ledger/epcis-import-schemas.ts). */
+  listImportedEvents(epc: string): Promise<ImportedEventView[]>;
 }
 
 export type StabilityBudgetInput = Pick<

@@ -3,12 +3,14 @@ import {
   ColdtrailError,
   type DispositionStep,
   ErrorCode,
+  type ImportedEventView,
   parseSscc,
   type ReadingKind,
   type ReadingRecord,
   shipmentRules,
 } from '@coldtrail/core';
 import { evaluateShipment } from './excursion-engine.js';
+import { IMPORTED_LIMIT, importedEventsOf } from './imported-events.js';
 import type { LedgerVerifyOptions } from './ledger/verify-report.js';
 import type {
   CustodyEvent,
@@ -54,6 +56,12 @@ export interface ProvenanceReport {
    * rejected by a signed decision — or null when it has none; absent where the ledger face offers none.
    */
   disposition?: DispositionStep | null;
+  /**
+   * Partner EPCIS events imported on this ledger that name the SSCC (urn:epc:id:sscc:, imported-events.ts),
+   * each with its document's hash, importer and recording time: a partner's claims, not verified readings (the
+   * `ledger` check covers that they are what the import wrote). Absent where the ledger face offers none.
+   */
+  imported?: ImportedEventView[];
   anchors: {
     fromSeq: number;
     toSeq: number;
@@ -82,7 +90,8 @@ export interface ReadingSummary {
 }
 
 export interface ProvenanceDeps {
-  ledger: Pick<LedgerClient, 'provenance'> & Partial<Pick<LedgerClient, 'getDisposition'>>;
+  ledger: Pick<LedgerClient, 'provenance'> &
+    Partial<Pick<LedgerClient, 'getDisposition' | 'listImportedEvents'>>;
   store: Pick<ReadingStore, 'batches' | 'records' | 'head'>;
   /** The ledger's own block-chain check; without one the `ledger` and `tip` checks are reported as skipped. */
   verifyLedger?: LedgerVerifier;
@@ -137,9 +146,13 @@ export async function provenance(
   );
   const compared = compareExcursions(derived, view.excursions, complete);
   const rangeResult = await verifyRange(deps.store, view, range, inRange);
-  // Read before the ledger check, so the evidence it verifies covers the disposition too.
+  // Read before the ledger check, so the evidence it verifies covers the disposition and imports too.
   const disposition = deps.ledger.getDisposition
     ? ((await deps.ledger.getDisposition({ sscc })) ?? null)
+    : undefined;
+  const { listImportedEvents } = deps.ledger;
+  const imported = listImportedEvents
+    ? await importedEventsOf({ listImportedEvents }, { kind: 'sscc', sscc })
     : undefined;
   const ledger = await ledgerChecks(deps.verifyLedger, options.expectTip);
 
@@ -161,6 +174,7 @@ export async function provenance(
     readings: summarize(inRange),
     excursions: compared.excursions,
     ...(disposition === undefined ? {} : { disposition }),
+    ...(imported === undefined ? {} : { imported }),
     rules: shipmentRules(shipment),
     mkt: mktSummary(
       shipmentRules(shipment),
@@ -175,7 +189,10 @@ export async function provenance(
       anchoredAt,
     })),
     verification: { ok: checks.every((c) => c.ok), checks },
-    limits: limitsOf(range, anchors, rangeResult.late, id, ledger.limits),
+    limits: [
+      ...limitsOf(range, anchors, rangeResult.late, id, ledger.limits),
+      ...(imported?.length ? [IMPORTED_LIMIT] : []),
+    ],
   };
 }
 

@@ -5,6 +5,7 @@ import {
   describeGs1Subject,
   ErrorCode,
   type Gs1Subject,
+  type ImportedEventView,
   type QualitySubject,
   type ShipmentItem,
   type StabilityBudgetStatus,
@@ -13,6 +14,7 @@ import {
   toLgtinUrn,
   toSgtinUrn,
 } from '@coldtrail/core';
+import { IMPORTED_LIMIT, importedEventsOf } from './imported-events.js';
 import type { TraceView } from './ledger/subject-schemas.js';
 import type { LedgerClient } from './ledger-types.js';
 import {
@@ -41,7 +43,13 @@ export type { RecallScope, RecallSite } from './recall-scope.js';
 export interface SubjectProvenanceDeps extends ProvenanceDeps {
   ledger: Pick<
     LedgerClient,
-    'provenance' | 'queryLot' | 'querySgtin' | 'getDisposition' | 'getDispositionTrail' | 'getStabilityBudget'
+    | 'provenance'
+    | 'queryLot'
+    | 'querySgtin'
+    | 'getDisposition'
+    | 'getDispositionTrail'
+    | 'getStabilityBudget'
+    | 'listImportedEvents'
   >;
 }
 
@@ -73,6 +81,12 @@ export interface ItemProvenanceReport {
   expiries: string[];
   disposition: { current: DispositionStep | null; trail: DispositionStep[] };
   stabilityBudget: StabilityBudgetStatus;
+  /**
+   * Partner EPCIS events imported on this ledger naming the subject itself (an SGTIN's urn:epc:id:sgtin:, a
+   * lot's class urn:epc:class:lgtin:; imported-events.ts): a partner's claims, who imported them and when, not
+   * verified readings. Each shipment's report lists those naming its SSCC.
+   */
+  imported: ImportedEventView[];
   recallScope: RecallScope;
   /** ok = at least one shipment carried it and every shipment's report verifies. */
   verification: {
@@ -118,6 +132,7 @@ export async function subjectProvenance(
   const current = (await deps.ledger.getDisposition(quality)) ?? null;
   const trail = await dispositionTrail(deps, quality);
   const stabilityBudget = await deps.ledger.getStabilityBudget(quality);
+  const imported = await importedEventsOf(deps.ledger, subject);
   if (trace.shipments.length === 0) await failIfLedgerBroken(deps);
 
   const shipments: CarriedShipment[] = [];
@@ -154,12 +169,13 @@ export async function subjectProvenance(
     expiries: expiriesOf(trace, subject),
     disposition: { current, trail },
     stabilityBudget,
+    imported,
     recallScope: recallScope(
       trace,
       shipments.map((s) => s.provenance),
     ),
     verification: { ok: perShipment.length > 0 && perShipment.every((s) => s.ok), shipments: perShipment },
-    limits: limitsOf(subject, shipments),
+    limits: limitsOf(subject, shipments, imported.length),
   };
 }
 
@@ -206,8 +222,9 @@ async function dispositionTrail(
   );
 }
 
-function limitsOf(subject: Gs1Subject, shipments: readonly CarriedShipment[]): string[] {
+function limitsOf(subject: Gs1Subject, shipments: readonly CarriedShipment[], imported: number): string[] {
   const out = new Set<string>();
+  if (imported > 0) out.add(IMPORTED_LIMIT);
   if (shipments.length === 0) out.add(`no shipment on this ledger carried ${describeGs1Subject(subject)}`);
   for (const s of shipments) for (const l of s.provenance.limits) out.add(l);
   if (shipments.some((s) => s.path.length > 1)) {

@@ -37,10 +37,16 @@ describe('ImportEpcisDocument', () => {
     await peer.ok(ORG, 'ImportEpcisDocument', text);
     const original = eventsOf(text);
     const epc = (original[0] as { epcList: string[] }).epcList[0] as string;
-    const listed = (await peer.ok(ORG, 'ListImportedEvents', epc)) as { event: Ev; document: string }[];
+    const listed = (await peer.ok(ORG, 'ListImportedEvents', epc)) as {
+      event: Ev;
+      document: string;
+      importer: { msp: string };
+    }[];
     const touching = original.filter((e) => (e.epcList as string[] | undefined)?.includes(epc));
     expect(listed.map((l) => l.event)).toEqual(touching);
     expect(listed.every((l) => l.document === sha(text))).toBe(true);
+    // Each with the importer of its document, so provenance can say whose claim it is.
+    expect(listed.every((l) => l.importer.msp === ORG)).toBe(true);
   });
 
   it('refuses a changed event under a known eventID, naming both documents, and records nothing', async () => {

@@ -1,9 +1,12 @@
 import {
-  canonicalJson,
   checkEpcisDocument,
   describeEpcisProblems,
   epcisEventId,
-  type LedgerCaller,
+  epcsOfEvent,
+  type ImportedDocument,
+  type ImportedEvent,
+  type ImportedEventView,
+  importedContentHash,
   sha256Hex,
 } from '@coldtrail/core';
 import type { Context } from 'fabric-contract-api';
@@ -21,23 +24,7 @@ import { readJson, txTime, writeJson } from './state.js';
  */
 export const EPCIS_IMPORT_LIMITS = { maxBytes: 4 * 1024 * 1024 } as const;
 
-export interface ImportedDocument {
-  hash: string;
-  importer: LedgerCaller;
-  at: string;
-  txId: string;
-  eventIDs: string[];
-}
-
-export interface ImportedEvent {
-  eventID: string;
-  /** sha-256 of the RFC 8785 form of the event without eventID, recordTime and @context (epcisEventId's content). */
-  contentHash: string;
-  document: string;
-  event: Record<string, unknown>;
-  at: string;
-  txId: string;
-}
+export type { ImportedDocument, ImportedEvent, ImportedEventView } from '@coldtrail/core';
 
 export interface ImportOutcome {
   document: ImportedDocument;
@@ -51,29 +38,6 @@ const docKey = (ctx: Context, hash: string) => ctx.stub.createCompositeKey('epci
 const eventKeyOf = (id: string) => sha256Hex(id);
 const eventKey = (ctx: Context, k: string) => ctx.stub.createCompositeKey('epcisevent', [k]);
 const epcKey = (ctx: Context, epc: string, k: string) => ctx.stub.createCompositeKey('epcisepc', [epc, k]);
-
-function contentHash(event: Record<string, unknown>): string {
-  const { eventID: _id, recordTime: _rt, '@context': _ctx, ...content } = event;
-  return sha256Hex(canonicalJson(content));
-}
-
-/** Every EPC and EPC class an event names (EPCIS 2.0 §7.3.3: epcList, parentID, child/input/output lists). */
-export function epcsOf(event: Record<string, unknown>): string[] {
-  const out = new Set<string>();
-  const add = (v: unknown) => {
-    if (typeof v === 'string') out.add(v);
-  };
-  add(event.parentID);
-  for (const k of ['epcList', 'childEPCs', 'inputEPCList', 'outputEPCList']) {
-    const v = event[k];
-    if (Array.isArray(v)) v.forEach(add);
-  }
-  for (const k of ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList']) {
-    const v = event[k];
-    if (Array.isArray(v)) for (const q of v) add((q as { epcClass?: unknown } | null)?.epcClass);
-  }
-  return [...out].sort();
-}
 
 export async function importEpcisDocument(ctx: Context, text: string): Promise<ImportOutcome> {
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -101,7 +65,7 @@ export async function importEpcisDocument(ctx: Context, text: string): Promise<I
   for (const [i, event] of events.entries()) {
     const eventID = typeof event.eventID === 'string' ? event.eventID : epcisEventId(event);
     const k = eventKeyOf(eventID);
-    const content = contentHash(event);
+    const content = importedContentHash(event);
     const inDoc = fresh.get(k);
     if (inDoc) {
       if (inDoc.contentHash !== content)
@@ -132,7 +96,7 @@ export async function importEpcisDocument(ctx: Context, text: string): Promise<I
   }
   for (const [k, e] of fresh) {
     await writeJson(ctx, eventKey(ctx, k), e);
-    for (const epc of epcsOf(e.event)) await writeJson(ctx, epcKey(ctx, epc, k), { eventID: e.eventID });
+    for (const epc of epcsOfEvent(e.event)) await writeJson(ctx, epcKey(ctx, epc, k), { eventID: e.eventID });
   }
   const record: ImportedDocument = { hash, importer: caller(ctx), at: iso, txId, eventIDs };
   await writeJson(ctx, docKey(ctx, hash), record);
@@ -143,15 +107,24 @@ export async function getImportedDocument(ctx: Context, hash: string): Promise<I
   return readJson<ImportedDocument>(ctx, docKey(ctx, hash));
 }
 
-/** The imported events naming an EPC URI or EPC class URI (e.g. urn:epc:id:sscc:...), in event-time order. */
-export async function listImportedEvents(ctx: Context, epc: string): Promise<ImportedEvent[]> {
+/**
+ * The imported events naming an EPC URI or EPC class URI (e.g. urn:epc:id:sscc:...), in event-time order, each
+ * with the importer of the document that brought it (read from that document's record, once per document).
+ */
+export async function listImportedEvents(ctx: Context, epc: string): Promise<ImportedEventView[]> {
   if (epc.length === 0 || epc.length > 512)
     invalid('an EPC URI is 1-512 characters (e.g. urn:epc:id:sscc:...)');
-  const out: ImportedEvent[] = [];
+  const out: ImportedEventView[] = [];
+  const importers = new Map<string, ImportedDocument['importer'] | undefined>();
   for await (const kv of ctx.stub.getStateByPartialCompositeKey('epcisepc', [epc])) {
     const { eventID } = JSON.parse(Buffer.from(kv.value).toString('utf8')) as { eventID: string };
     const e = await readJson<ImportedEvent>(ctx, eventKey(ctx, eventKeyOf(eventID)));
-    if (e) out.push(e);
+    if (!e) continue;
+    if (!importers.has(e.document))
+      importers.set(e.document, (await getImportedDocument(ctx, e.document))?.importer);
+    const importer = importers.get(e.document);
+    // Written in the same transaction as its events: an event without its document is no import of ours.
+    if (importer) out.push({ ...e, importer });
   }
   const time = (e: ImportedEvent) => String(e.event.eventTime ?? '');
   return out.sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0));

@@ -12,6 +12,7 @@ import {
 import type { z } from 'zod';
 import type { LedgerPort } from '../ledger-port.js';
 import type { AnchorEntry, ExcursionEntry, LedgerClient, ShipmentEntry } from '../ledger-types.js';
+import { importedEventViewSchema, isImportedEventOf } from './epcis-import-schemas.js';
 import {
   dispositionPageSchema,
   dispositionStepSchema,
@@ -196,6 +197,14 @@ export function createLedgerClient(port: LedgerPort): LedgerClient {
         same(entry.subject, c.subject) && same(entry.source, c.source) && entry.minutes === c.minutes,
       );
       return entry;
+    },
+    async listImportedEvents(epc) {
+      const list = await evaluate('ListImportedEvents', [epc], importedEventViewSchema.array());
+      expectEcho(
+        'ListImportedEvents',
+        list.every((e) => isImportedEventOf(epc, e)),
+      );
+      return list;
     },
   };
 }

@@ -1,4 +1,13 @@
-import { describeGs1Subject, parseGs1Identifier, type ReadingRecord, toEpcisDocument } from '@coldtrail/core';
+import {
+  describeGs1Subject,
+  EPCIS_CONTEXT_URI,
+  type EpcisDocument,
+  type EpcisEvent,
+  type ImportedEventView,
+  parseGs1Identifier,
+  type ReadingRecord,
+  toEpcisDocument,
+} from '@coldtrail/core';
 import { openQuery, type ProvenanceReport, type SubjectProvenanceReport } from '@coldtrail/ledger-sync';
 import { existingLedgerSyncDir, resolveDataDir } from '../data-dir.js';
 import { Exit, ExitError } from '../exit-codes.js';
@@ -29,12 +38,18 @@ export interface ProvenanceOptions {
  * or a lot ((01)..(10).., urn:epc:class:lgtin:, Digital Link /01/../10/.., or a GTIN with --lot).
  *
  * Output (the JSON is an API: fields are added, never renamed or dropped):
- * - an SSCC: exactly the shipment's provenance report, as before (ledger-sync ProvenanceReport);
+ * - an SSCC: exactly the shipment's provenance report, as before (ledger-sync ProvenanceReport), with
+ *   `imported`: the partner EPCIS events imported on the ledger that name its urn:epc:id:sscc: (each with its
+ *   eventID, the event as the partner wrote it, the document's sha-256, the importer and when it was recorded);
  * - an SGTIN or a lot: ledger-sync's ItemProvenanceReport — `kind` ('sgtin'|'lot'), `subject`, `identifiers`
  *   (elementString, digitalLink, epc), `shipments` (each: sscc, path from the item's innermost container out,
  *   the declared `lines`, the SSCC's `disposition`, and its full `provenance` report), `aggregation`,
  *   `receipts`, `dispenses`, `expiries`, `disposition` {current, trail}, `stabilityBudget`, `recallScope`
- *   {ssccs, sites, custodians}, `verification` {ok, shipments: [{sscc, ok, failed}]} and `limits`.
+ *   {ssccs, sites, custodians}, `verification` {ok, shipments: [{sscc, ok, failed}]}, `limits` and `imported`
+ *   (the partner events naming the SGTIN's urn:epc:id:sgtin: or the lot's urn:epc:class:lgtin:).
+ * `--format epcis` carries the imported events unchanged (same eventID and content) beside ours, so an export
+ * of an import gives the partner's events back; for an SGTIN or a lot no shipment carried but partner events
+ * name, it is a document of those events alone (exit 0 when the ledger verifies).
  * Exit 0 when everything verifies, 3 when any check of any shipment fails, 4 when the shipment is unknown or
  * no shipment carried the SGTIN or lot, 2 for an identifier that is no valid GS1 identifier (the message says
  * what is wrong). Reads only: the data directory is opened read-only and left byte-for-byte as it was.
@@ -64,10 +79,15 @@ export async function provenance(idInput: string, opts: ProvenanceOptions): Prom
       ...(expectTip ? { expectTip } : {}),
       ...(format === 'epcis' || format === 'html' ? { onRecords: (r) => void readings.push(r) } : {}),
     });
-    if (answer.kind !== 'sscc' && answer.shipments.length === 0) {
+    const partnerOnly = answer.kind !== 'sscc' && answer.shipments.length === 0;
+    if (partnerOnly && !(format === 'epcis' && answer.imported.length > 0)) {
+      const partner =
+        answer.imported.length > 0
+          ? `; ${answer.imported.length} partner event(s) (imported EPCIS) name it: \`--format epcis\` exports them`
+          : '';
       throw new ExitError(
         Exit.NotFound,
-        `no shipment on this ledger carried ${describeGs1Subject(subject)}: check the identifier, or the data dir (${dir})`,
+        `no shipment on this ledger carried ${describeGs1Subject(subject)}: check the identifier, or the data dir (${dir})${partner}`,
       );
     }
     if (opts.bundle !== undefined && answer.kind === 'sscc') {
@@ -77,7 +97,12 @@ export async function provenance(idInput: string, opts: ProvenanceOptions): Prom
       );
     }
     process.stdout.write(render(answer, format, readings));
-    if (!answer.verification.ok) process.exitCode = Exit.VerificationFailed;
+    if (partnerOnly) {
+      // Nothing of ours to verify; the ledger the partner events were read from did verify (else CORRUPTED).
+      process.stderr.write(
+        `no shipment on this ledger carried ${describeGs1Subject(subject)}: the document holds only the partner events (imported EPCIS) that name it\n`,
+      );
+    } else if (!answer.verification.ok) process.exitCode = Exit.VerificationFailed;
   } finally {
     await query.close();
   }
@@ -105,7 +130,11 @@ function render(
       return answer.kind === 'sscc' ? renderProvenance(answer.report) : renderSubject(answer);
     case 'epcis': {
       const reports = answer.kind === 'sscc' ? [answer.report] : answer.shipments.map((s) => s.provenance);
-      return `${JSON.stringify(epcisOf(reports, readings), null, 2)}\n`;
+      const imported = [
+        ...(answer.kind === 'sscc' ? [] : answer.imported),
+        ...reports.flatMap((r) => r.imported ?? []),
+      ];
+      return `${JSON.stringify(epcisOf(reports, readings, imported), null, 2)}\n`;
     }
     case 'html':
       if (answer.kind !== 'sscc') throw new Error('html is refused for items before the answer is read');
@@ -117,9 +146,15 @@ function render(
 
 /**
  * One EPCIS 2.0 document for the answer: each shipment's events (commissioning, custody, sensor reports of
- * every reading, alarms, its disposition), bizRules citing the profile the shipment is judged by.
+ * every reading, alarms, its disposition), bizRules citing the profile the shipment is judged by, then the
+ * partner events imported on the ledger that name the subject or its shipments, each once and unchanged (the
+ * partner's eventID and content, so re-importing the export is a no-op for them).
  */
-function epcisOf(reports: readonly ProvenanceReport[], readings: readonly (readonly ReadingRecord[])[]) {
+function epcisOf(
+  reports: readonly ProvenanceReport[],
+  readings: readonly (readonly ReadingRecord[])[],
+  imported: readonly ImportedEventView[],
+): EpcisDocument {
   const creationDate = new Date().toISOString();
   const docs = reports.map((r, i) =>
     toEpcisDocument(
@@ -147,8 +182,19 @@ function epcisOf(reports: readonly ProvenanceReport[], readings: readonly (reado
       { creationDate },
     ),
   );
-  const [first, ...rest] = docs;
-  if (!first) throw new Error('no shipment to export');
-  for (const d of rest) first.epcisBody.eventList.push(...d.epcisBody.eventList);
-  return first;
+  const out: EpcisDocument = docs[0] ?? {
+    '@context': [EPCIS_CONTEXT_URI],
+    type: 'EPCISDocument',
+    schemaVersion: '2.0',
+    creationDate,
+    epcisBody: { eventList: [] },
+  };
+  for (const d of docs.slice(1)) out.epcisBody.eventList.push(...d.epcisBody.eventList);
+  const seen = new Set(out.epcisBody.eventList.map((e) => e.eventID));
+  for (const x of imported) {
+    if (seen.has(x.eventID)) continue;
+    seen.add(x.eventID);
+    out.epcisBody.eventList.push(x.event as EpcisEvent);
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import type { ProvenanceReport } from '@coldtrail/ledger-sync';
+import { importedLines } from './imported-text.js';
 
 const hm = (iso: string) => iso.replace('T', ' ').replace(/:\d{2}\.\d{3}Z$/, 'Z');
 
@@ -114,6 +115,7 @@ export function renderProvenance(r: ProvenanceReport): string {
     '',
     ...mktLines(r),
     ...dispositionLines(r),
+    ...importedLines(r.imported),
     `Verification ${r.verification.ok ? 'OK' : 'FAILED'}`,
     ...r.verification.checks.map(
       (c) => `  ${c.ok ? (c.skipped ? 'skip' : ' ok ') : 'FAIL'}  ${c.name.padEnd(11)} ${c.detail}`,

@@ -1,4 +1,5 @@
 import type { ItemProvenanceReport } from '@coldtrail/ledger-sync';
+import { IMPORTED_TITLE, importedLines } from './imported-text.js';
 
 /**
  * The table form of an SGTIN's or a lot's provenance: what it is, whether every shipment that carried it
@@ -60,6 +61,12 @@ function shipmentLines(s: Carried): string[] {
     );
   }
   if (s.disposition) lines.push(`    SSCC disp. ${stepLine(s.disposition)}`);
+  const partner = p.imported?.length ?? 0;
+  if (partner > 0) {
+    lines.push(
+      `    partner    ${partner} imported EPCIS event(s) name this SSCC (${IMPORTED_TITLE}: coldtrail provenance ${s.sscc})`,
+    );
+  }
   for (const c of failed) lines.push(`    FAIL       ${c.name}: ${c.detail}`);
   return lines;
 }
@@ -81,6 +88,7 @@ export function renderSubject(r: ItemProvenanceReport): string {
     ...r.disposition.trail.map((d) => `  ${d.seq}. ${stepLine(d)}`),
     budgetLine(r.stabilityBudget),
     '',
+    ...importedLines(r.imported),
     `Shipments    ${r.shipments.length}`,
     ...r.shipments.flatMap(shipmentLines),
     '',

@@ -10,6 +10,7 @@ import { type ColdChainProfile, legacyProfile, type ReadingRecord } from '@coldt
 import type { ProvenanceReport } from '@coldtrail/ledger-sync';
 import { escapeHtml as e } from './html-escape.js';
 import { type ChartBand, type ChartLimit, renderChart } from './trip-report-chart.js';
+import { importedSection } from './trip-report-imported.js';
 import { TRIP_REPORT_CSS } from './trip-report-style.js';
 
 export interface TripSeries {
@@ -260,6 +261,7 @@ ${chartSection(report, rules, series, 'temperature')}
 ${chartSection(report, rules, series, 'humidity')}
 ${excursionTable(report)}
 ${custodyTimeline(report)}
+${importedSection(report.imported)}
 ${mktSection(report)}
 ${limitsSection(report)}
 ${signatureBlock(report, command, generatedAt)}

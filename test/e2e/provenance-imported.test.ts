@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   checkEpcisDocument,
   epcisEventId,
+  epcsOfEvent,
   importedContentHash,
   toLgtinUrn,
   toSgtinUrn,
@@ -137,6 +138,9 @@ describe('imported EPCIS events in provenance and its exports', () => {
     const ours = (doc: Doc) => doc.epcisBody.eventList.filter((e) => String(e.eventID).startsWith('ni:///'));
     const sscc = await exportOf(demo.shipment);
     expectRoundTrip(sscc, naming(toSsccUrn(demo.shipment)));
+    // A document without extension namespaces: its events come back exactly as written.
+    for (const e of naming(toSsccUrn(demo.shipment)))
+      expect(sscc.epcisBody.eventList.find((x) => x.eventID === e.eventID)).toEqual(e);
     expect(ours(sscc).length).toBeGreaterThan(2); // our commissioning, readings, ... are still there
     const lot = demo.contents.find((c) => 'lot' in c) as { gtin: string; lot: string };
     const lotDoc = await exportOf(lotId);
@@ -157,7 +161,7 @@ describe('imported EPCIS events in provenance and its exports', () => {
   });
 
   it('an official example imported comes back by --format epcis for an EPC it names, though no shipment of ours carried it', async () => {
-    const name = 'SensorDataExample1.jsonld';
+    const name = 'SensorDataExample7.jsonld'; // its sensor reports use `example:` types
     const text = readFileSync(join(EPCIS_REFERENCE, 'examples', name), 'utf8');
     const r = await runCli([
       'epcis',
@@ -170,9 +174,7 @@ describe('imported EPCIS events in provenance and its exports', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     const epc = 'urn:epc:id:sgtin:4012345.011111.9876';
-    const events = (JSON.parse(text) as Doc).epcisBody.eventList.filter((e) =>
-      (e.epcList as string[] | undefined)?.includes(epc),
-    );
+    const events = (JSON.parse(text) as Doc).epcisBody.eventList.filter((e) => epcsOfEvent(e).includes(epc));
     const exported = await runCli(['provenance', epc, '--data-dir', dataDir, '--format', 'epcis']);
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stderr).toContain('the document holds only the partner events (imported EPCIS)');
@@ -180,6 +182,15 @@ describe('imported EPCIS events in provenance and its exports', () => {
     expect(validate(doc)).toEqual([]);
     expectRoundTrip(doc, events);
     expect(doc.epcisBody.eventList).toHaveLength(events.length);
+    expect(checkEpcisDocument(doc)).toMatchObject({ ok: true });
+    // The example's `example:` extension fields stay defined: its document's namespace rides on each event.
+    expect(text).toContain('"example:');
+    for (const e of doc.epcisBody.eventList) {
+      expect(e['@context']).toEqual([
+        'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
+        { example: 'http://ns.example.com/epcis/' },
+      ]);
+    }
     // The other forms still say no shipment carried it, and point at the export.
     const table = await runCli(['provenance', epc, '--data-dir', dataDir]);
     expect(table.code).toBe(4);

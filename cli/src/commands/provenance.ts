@@ -3,6 +3,7 @@ import {
   EPCIS_CONTEXT_URI,
   type EpcisDocument,
   type EpcisEvent,
+  exportedImportedEvent,
   type ImportedEventView,
   parseGs1Identifier,
   type ReadingRecord,
@@ -194,7 +195,7 @@ function epcisOf(
   for (const x of imported) {
     if (seen.has(x.eventID)) continue;
     seen.add(x.eventID);
-    out.epcisBody.eventList.push(x.event as EpcisEvent);
+    out.epcisBody.eventList.push(exportedImportedEvent(x) as EpcisEvent);
   }
   return out;
 }

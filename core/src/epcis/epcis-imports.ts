@@ -3,6 +3,7 @@ import { lgtinUrn, sgtinUrn, ssccUrn } from '../gs1-epc-uri.js';
 import type { Gs1Subject } from '../gs1-keys.js';
 import { sha256Hex } from '../hash.js';
 import type { LedgerCaller } from '../ledger-quality.js';
+import { EPCIS_CONTEXT_URI } from './epcis-export.js';
 
 /**
  * A partner's EPCIS 2.0 document as the contract records it on import (chaincode epcis-imports.ts): the
@@ -14,6 +15,12 @@ export interface ImportedDocument {
   at: string;
   txId: string;
   eventIDs: string[];
+  /**
+   * The document's @context entries beside the EPCIS context (its extension namespaces, e.g.
+   * `{"example": "http://ns.example.com/epcis/"}`), so its events' `example:...` fields keep their meaning when
+   * exported again; absent when it had none (and on documents recorded before it was kept).
+   */
+  context?: unknown[];
 }
 
 /** One imported event under its eventID, with the document it first came in (chaincode epcis-imports.ts). */
@@ -36,6 +43,26 @@ export interface ImportedEvent {
  */
 export interface ImportedEventView extends ImportedEvent {
   importer: LedgerCaller;
+  /** Its document's extension context (ImportedDocument.context), when it had one. */
+  context?: unknown[];
+}
+
+/** A document's @context entries other than the EPCIS 2.0 context URI (EPCIS 2.0 §9.1, JSON-LD 1.1 §3.1). */
+export function extensionContextOf(doc: { '@context'?: unknown }): unknown[] {
+  const c = doc['@context'];
+  const list: unknown[] = Array.isArray(c) ? c : c === undefined ? [] : [c];
+  return list.filter((x) => x !== EPCIS_CONTEXT_URI);
+}
+
+/**
+ * The imported event as an export carries it: unchanged, and when it has no @context of its own but its
+ * document declared extension namespaces, with those as the event's @context (EPCIS 2.0 allows one on an
+ * event; the official schema's Event `@context`), so its extension fields stay defined. The eventID and the
+ * content hash are the same: @context is no part of the content (importedContentHash).
+ */
+export function exportedImportedEvent(x: ImportedEventView): Record<string, unknown> {
+  if (x.event['@context'] !== undefined || !x.context || x.context.length === 0) return x.event;
+  return { '@context': [EPCIS_CONTEXT_URI, ...x.context], ...x.event };
 }
 
 /** The content hash an imported event is recorded under (the same content epcisEventId hashes). */

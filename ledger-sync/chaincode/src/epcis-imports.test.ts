@@ -41,12 +41,17 @@ describe('ImportEpcisDocument', () => {
       event: Ev;
       document: string;
       importer: { msp: string };
+      context?: unknown[];
     }[];
     const touching = original.filter((e) => (e.epcList as string[] | undefined)?.includes(epc));
     expect(listed.map((l) => l.event)).toEqual(touching);
     expect(listed.every((l) => l.document === sha(text))).toBe(true);
     // Each with the importer of its document, so provenance can say whose claim it is.
     expect(listed.every((l) => l.importer.msp === ORG)).toBe(true);
+    // And its document's extension namespaces, so an export keeps its `example:` fields defined.
+    expect(
+      listed.every((l) => JSON.stringify(l.context) === '[{"example":"http://ns.example.com/epcis/"}]'),
+    ).toBe(true);
   });
 
   it('refuses a changed event under a known eventID, naming both documents, and records nothing', async () => {

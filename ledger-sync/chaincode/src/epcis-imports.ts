@@ -3,6 +3,7 @@ import {
   describeEpcisProblems,
   epcisEventId,
   epcsOfEvent,
+  extensionContextOf,
   type ImportedDocument,
   type ImportedEvent,
   type ImportedEventView,
@@ -98,7 +99,15 @@ export async function importEpcisDocument(ctx: Context, text: string): Promise<I
     await writeJson(ctx, eventKey(ctx, k), e);
     for (const epc of epcsOfEvent(e.event)) await writeJson(ctx, epcKey(ctx, epc, k), { eventID: e.eventID });
   }
-  const record: ImportedDocument = { hash, importer: caller(ctx), at: iso, txId, eventIDs };
+  const context = extensionContextOf(doc as { '@context'?: unknown });
+  const record: ImportedDocument = {
+    hash,
+    importer: caller(ctx),
+    at: iso,
+    txId,
+    eventIDs,
+    ...(context.length > 0 ? { context } : {}),
+  };
   await writeJson(ctx, docKey(ctx, hash), record);
   return { document: record, created: true, newEvents: fresh.size, knownEvents };
 }
@@ -115,16 +124,15 @@ export async function listImportedEvents(ctx: Context, epc: string): Promise<Imp
   if (epc.length === 0 || epc.length > 512)
     invalid('an EPC URI is 1-512 characters (e.g. urn:epc:id:sscc:...)');
   const out: ImportedEventView[] = [];
-  const importers = new Map<string, ImportedDocument['importer'] | undefined>();
+  const docs = new Map<string, ImportedDocument | undefined>();
   for await (const kv of ctx.stub.getStateByPartialCompositeKey('epcisepc', [epc])) {
     const { eventID } = JSON.parse(Buffer.from(kv.value).toString('utf8')) as { eventID: string };
     const e = await readJson<ImportedEvent>(ctx, eventKey(ctx, eventKeyOf(eventID)));
     if (!e) continue;
-    if (!importers.has(e.document))
-      importers.set(e.document, (await getImportedDocument(ctx, e.document))?.importer);
-    const importer = importers.get(e.document);
+    if (!docs.has(e.document)) docs.set(e.document, await getImportedDocument(ctx, e.document));
+    const doc = docs.get(e.document);
     // Written in the same transaction as its events: an event without its document is no import of ours.
-    if (importer) out.push({ ...e, importer });
+    if (doc) out.push({ ...e, importer: doc.importer, ...(doc.context ? { context: doc.context } : {}) });
   }
   const time = (e: ImportedEvent) => String(e.event.eventTime ?? '');
   return out.sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0));

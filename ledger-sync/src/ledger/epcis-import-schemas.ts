@@ -24,6 +24,7 @@ export const importedEventViewSchema = z.object({
   at: iso,
   txId: z.string().min(1),
   importer: z.object({ msp: z.string().regex(IDENTIFIER_PATTERN), id: z.string(), cn: z.string() }),
+  context: z.array(z.unknown()).optional(),
 }) satisfies z.ZodType<ImportedEventView>;
 
 /** True when the entry is what the contract records for `epc`: its own id, its own content hash, naming `epc`. */

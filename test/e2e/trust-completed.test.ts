@@ -76,7 +76,7 @@ describe('reads write nothing', () => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       expect(hashTree(dataDir), args.join(' ')).toEqual(before);
     }
-  });
+  }, 90_000); // six CLI processes one after another: ~8 s alone, 30 s and more on a loaded 2-core machine
 
   it('a missing node certificate is reported by the reads and refused by a writer, never regenerated', async () => {
     const dir = copy();

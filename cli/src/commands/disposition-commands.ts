@@ -1,7 +1,5 @@
 import { userInfo } from 'node:os';
 import {
-  bytesToHex,
-  canonicalBytes,
   type DispositionStep,
   dispositionStatement,
   parseGs1Identifier,
@@ -14,8 +12,8 @@ import { Exit, ExitError } from '../exit-codes.js';
 import { withLocalPort } from '../operator/custody-ops.js';
 import { serverOrg } from '../operator/data-dir-org.js';
 import { runSetDisposition } from '../operator/disposition-ops.js';
-import { type PasswordSource, readPasswords } from '../operator/password-input.js';
-import { unlockSigner } from '../operator/signer-file.js';
+import { signAs } from '../operator/electronic-signature.js';
+import type { PasswordSource } from '../operator/password-input.js';
 import { throughServerOrLocal } from '../operator/through-server.js';
 
 /**
@@ -90,37 +88,14 @@ async function signed(
   }
   const dataDir = resolveDataDir(opts.dataDir);
   existingLedgerSyncDir(dataDir);
-  const [password] = await readPasswords({ ...io, passwordStdin: opts.passwordStdin }, [
-    `password for signer ${opts.signer}`,
-  ]);
-  const { file, sign } = await unlockSigner(dataDir, opts.signer, password ?? '');
-  if (opts.org !== undefined && opts.org !== file.org) {
-    throw new ExitError(Exit.Usage, `signer ${file.name} signs for ${file.org}, not ${opts.org}: drop --org`);
-  }
-  const signature = {
-    fullName: file.fullName,
-    org: file.org,
-    meaning: SIGNATURE_MEANING[action],
-    signedAt: new Date().toISOString(),
-  };
-  const value = bytesToHex(
-    await sign(
-      canonicalBytes(dispositionStatement({ subject, action, reason, signer: file.name, signature })),
-    ),
+  const { file, signature } = await signAs(
+    dataDir,
+    { ...opts, signer: opts.signer },
+    SIGNATURE_MEANING[action],
+    (signer, header) => dispositionStatement({ subject, action, reason, signer, signature: header }),
+    io,
   );
-  const args: SetDispositionArgs = {
-    org: file.org,
-    subject,
-    action,
-    signer: file.name,
-    reason,
-    signature: {
-      fullName: signature.fullName,
-      meaning: signature.meaning,
-      signedAt: signature.signedAt,
-      value,
-    },
-  };
+  const args: SetDispositionArgs = { org: file.org, subject, action, signer: file.name, reason, signature };
   report(opts, await submit(dataDir, args, file.org));
 }
 

@@ -1,6 +1,4 @@
 import {
-  bytesToHex,
-  canonicalBytes,
   parseGtin,
   STABILITY_BUDGET_MEANING,
   type StabilityBudgetDefinition,
@@ -11,8 +9,8 @@ import { existingLedgerSyncDir, resolveDataDir } from '../data-dir.js';
 import { Exit, ExitError } from '../exit-codes.js';
 import { withLocalPort } from '../operator/custody-ops.js';
 import { serverOrg } from '../operator/data-dir-org.js';
-import { type PasswordSource, readPasswords } from '../operator/password-input.js';
-import { unlockSigner } from '../operator/signer-file.js';
+import { signAs } from '../operator/electronic-signature.js';
+import type { PasswordSource } from '../operator/password-input.js';
 import { runDefineStabilityBudget } from '../operator/stability-ops.js';
 import { throughServerOrLocal } from '../operator/through-server.js';
 
@@ -83,33 +81,14 @@ export async function stabilityDefine(opts: StabilityDefineOptions, io: Password
   const budget = budgetOf(opts);
   const dataDir = resolveDataDir(opts.dataDir);
   existingLedgerSyncDir(dataDir);
-  const [password] = await readPasswords({ ...io, passwordStdin: opts.passwordStdin }, [
-    `password for signer ${opts.signer}`,
-  ]);
-  const { file, sign } = await unlockSigner(dataDir, opts.signer, password ?? '');
-  if (opts.org !== undefined && opts.org !== file.org) {
-    throw new ExitError(Exit.Usage, `signer ${file.name} signs for ${file.org}, not ${opts.org}: drop --org`);
-  }
-  const signature = {
-    fullName: file.fullName,
-    org: file.org,
-    meaning: STABILITY_BUDGET_MEANING,
-    signedAt: new Date().toISOString(),
-  };
-  const value = bytesToHex(
-    await sign(canonicalBytes(stabilityBudgetStatement({ ...budget, signer: file.name, signature }))),
+  const { file, signature } = await signAs(
+    dataDir,
+    opts,
+    STABILITY_BUDGET_MEANING,
+    (signer, header) => stabilityBudgetStatement({ ...budget, signer, signature: header }),
+    io,
   );
-  const args: DefineStabilityBudgetArgs = {
-    org: file.org,
-    ...budget,
-    signer: file.name,
-    signature: {
-      fullName: signature.fullName,
-      meaning: signature.meaning,
-      signedAt: signature.signedAt,
-      value,
-    },
-  };
+  const args: DefineStabilityBudgetArgs = { org: file.org, ...budget, signer: file.name, signature };
   const { result } = await throughServerOrLocal(dataDir, { op: AdminOp.DefineStabilityBudget, args }, () =>
     withLocalPort(dataDir, serverOrg(dataDir, file.org), (port) => runDefineStabilityBudget(port, args)),
   );

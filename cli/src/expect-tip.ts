@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type LedgerCheckpoint, parseCheckpoint } from '@coldtrail/ledger-sync';
+import { type LedgerCheckpoint, parseCheckpoint } from '@coldtrail/ledger-sync/bundle';
 import { Exit, ExitError } from './exit-codes.js';
 
 const TIP_FORMAT = /^(\d{1,15})(?::([0-9a-fA-F]{64}))?$/;

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { type BundleVerification, MAX_BUNDLE_BYTES, verifyBundleBytes } from '@coldtrail/ledger-sync';
+import { type BundleVerification, MAX_BUNDLE_BYTES, verifyBundleBytes } from '@coldtrail/ledger-sync/bundle';
 import { Exit, ExitError } from '../exit-codes.js';
 import { parseExpectTip } from '../expect-tip.js';
 

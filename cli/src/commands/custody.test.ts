@@ -1,39 +1,21 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { silentLog } from '@coldtrail/core';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { AdminOp, parseAdminRequest } from '../admin/admin-protocol.js';
 import { Exit } from '../exit-codes.js';
-import { run } from '../main.js';
 import { withLocalOps } from '../operator/local-ops.js';
 import { startServer } from '../server/server.js';
+import { inProcessCli } from './in-process-cli.test-kit.js';
 
 const CARRIER = 'CarrierMSP';
 const PHARMACY = 'PharmacyMSP';
 const DOCK = 'urn:epc:id:sgln:7612345.00010.0';
 const STORE = '7612345000206';
 
+const kit = inProcessCli('coldtrail-custody-');
 let dir: string;
-let out: string[];
-let err: string[];
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'coldtrail-custody-'));
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out.push(String(s));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err.push(String(s));
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
+  dir = kit.dir();
 });
 
 /** A data dir whose only org, the carrier, has a device and a shipment in transit on it. */
@@ -46,13 +28,7 @@ async function carrierShipment(): Promise<string> {
   });
 }
 
-/** Runs the CLI as `coldtrail ...args --data-dir dir`; the exit code, and what it printed since the last call. */
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  out.length = 0;
-  err.length = 0;
-  const code = await run(['node', 'coldtrail', ...args, '--data-dir', dir]);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = (...args: string[]) => kit.cli(args);
 
 /** An SSCC from its first 17 digits (GS1 mod-10 check digit). */
 function withCheckDigit(digits17: string): string {

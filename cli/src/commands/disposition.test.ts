@@ -1,39 +1,21 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { readFileSync } from 'node:fs';
 import { type DispositionStep, type SignerEntry, silentLog } from '@coldtrail/core';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Exit } from '../exit-codes.js';
-import { run } from '../main.js';
 import { withLocalOps } from '../operator/local-ops.js';
 import { signerFilePath } from '../operator/signer-file.js';
 import { startServer } from '../server/server.js';
 import { checkSignature } from './disposition-show.js';
+import { inProcessCli } from './in-process-cli.test-kit.js';
 
 const ORG = 'PharmaMSP';
 const PASSWORD = 'correct horse battery';
 
+const kit = inProcessCli('coldtrail-disposition-');
 let dir: string;
-let out: string[];
-let err: string[];
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'coldtrail-disposition-'));
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out.push(String(s));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err.push(String(s));
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
+  dir = kit.dir();
 });
 
 /** A data dir whose only org has a device and a shipment in transit. */
@@ -46,16 +28,7 @@ async function shipment(): Promise<string> {
   });
 }
 
-/** Runs `coldtrail ...args --data-dir dir` with `stdin` as standard input. */
-async function cli(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  out.length = 0;
-  err.length = 0;
-  vi.spyOn(process, 'stdin', 'get').mockReturnValue(
-    Readable.from([stdin]) as unknown as typeof process.stdin,
-  );
-  const code = await run(['node', 'coldtrail', ...args, '--data-dir', dir]);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = kit.cli;
 
 async function addSigner(): Promise<SignerEntry> {
   const r = await cli(

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Readable } from 'node:stream';
 import {
   GENESIS_HASH,
   hashRecord,
@@ -16,13 +14,13 @@ import {
   systemClock,
 } from '@coldtrail/core';
 import { start as startLedgerSync } from '@coldtrail/ledger-sync';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { batchOf, PROFILE, payload, testDevice } from '../../../ledger-sync/src/fixtures.test-kit.js';
 import { ledgerSyncDir } from '../data-dir.js';
 import { Exit } from '../exit-codes.js';
-import { run } from '../main.js';
 import { signerFilePath } from '../operator/signer-file.js';
 import { startServer } from '../server/server.js';
+import { inProcessCli } from './in-process-cli.test-kit.js';
 import { checkBudgetSignature } from './stability-show.js';
 
 const ORG = 'PharmaMSP';
@@ -32,25 +30,10 @@ const LOT = 'L2026-11C';
 const SSCC = makeSscc(0, '0614141', 77);
 const MIN = 60_000;
 
+const kit = inProcessCli('coldtrail-stability-');
 let dir: string;
-let out: string[];
-let err: string[];
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'coldtrail-stability-'));
-  out = [];
-  err = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out.push(String(s));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err.push(String(s));
-    return true;
-  });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
+  dir = kit.dir();
 });
 
 /** Every file under `root` with the SHA-256 of its bytes. */
@@ -67,16 +50,7 @@ function hashTree(root: string): Record<string, string> {
   return tree;
 }
 
-/** Runs `coldtrail ...args --data-dir dir` with `stdin` as standard input. */
-async function cli(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  out.length = 0;
-  err.length = 0;
-  vi.spyOn(process, 'stdin', 'get').mockReturnValue(
-    Readable.from([stdin]) as unknown as typeof process.stdin,
-  );
-  const code = await run(['node', 'coldtrail', ...args, '--data-dir', dir]);
-  return { code, stdout: out.join(''), stderr: err.join('') };
-}
+const cli = kit.cli;
 
 // A 30-minute lane sampled each minute: 5 °C, then minutes 10-19 at 12 °C (inside the 8-25 °C band).
 const tempAt = (m: number) => (m >= 10 && m < 20 ? 12 : 5);

@@ -109,7 +109,8 @@ async function addSigner(): Promise<SignerEntry> {
   return JSON.parse(r.stdout);
 }
 
-const define = (password: string, ...more: string[]) =>
+/** `stability define` of GTIN's 8-25 °C band allowing `allowed`, signed by jroe with `password` on stdin. */
+const defineAllowed = (allowed: string, password: string, ...more: string[]) =>
   cli(
     [
       'stability',
@@ -121,7 +122,7 @@ const define = (password: string, ...more: string[]) =>
       '--upper',
       '25',
       '--allowed',
-      '2h',
+      allowed,
       '--signer',
       'jroe',
       '--password-stdin',
@@ -129,6 +130,7 @@ const define = (password: string, ...more: string[]) =>
     ],
     `${password}\n`,
   );
+const define = (password: string, ...more: string[]) => defineAllowed('2h', password, ...more);
 
 async function show(...args: string[]) {
   const r = await cli(['stability', 'show', ...args, '--json']);
@@ -263,25 +265,7 @@ describe('coldtrail stability define|show (no server)', () => {
       ['7201', 7201],
       ['120h', 7200],
     ] as const) {
-      const r = await cli(
-        [
-          'stability',
-          'define',
-          '--gtin',
-          GTIN,
-          '--lower',
-          '8',
-          '--upper',
-          '25',
-          '--allowed',
-          allowed,
-          '--signer',
-          'jroe',
-          '--password-stdin',
-          '--json',
-        ],
-        `${PASSWORD}\n`,
-      );
+      const r = await defineAllowed(allowed, PASSWORD, '--json');
       expect(r.code, r.stderr).toBe(Exit.Ok);
       expect(JSON.parse(r.stdout).allowedMinutes).toBe(minutes);
     }
